@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dtgx.accounts import access
+from dtgx.accounts.models import User
+from dtgx.accounts.roles import Role
+from dtgx.regions.models import Region
+
+
+class AccountCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("登录名"),
+        max_length=40,
+        regex=r"^[A-Za-z0-9_.@-]+$",
+        error_messages={"invalid": _("登录名只能包含字母、数字和 _ . @ -。")},
+    )
+    display_name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    region = forms.ModelChoiceField(label=_("所属区划"), queryset=Region.objects.none())
+    roles = forms.MultipleChoiceField(
+        label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    initial_password = forms.CharField(
+        label=_("初始密码"),
+        widget=forms.PasswordInput,
+        help_text=_("账号持有人首次登录时须修改此密码。"),
+    )
+
+    def __init__(self, *args: Any, admin: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ModelChoiceField)
+        region_field.queryset = access.assignable_regions(admin).order_by("code")
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label=_("变更原因"), max_length=200)
+
+
+class ActiveForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class PasswordResetForm(forms.Form):
+    new_password = forms.CharField(label=_("新的初始密码"), widget=forms.PasswordInput)
+
+
+class AgreementForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("我已阅读并同意遵守以上保密协议"),
+        error_messages={"required": _("请勾选同意后再提交。")},
+    )

@@ -1,0 +1,202 @@
+"""Every URL pattern, walked as an anonymous visitor, as a user of another
+county and as a user of the right county.
+
+A URL pattern without a rule here fails ``test_every_url_has_an_access_rule``:
+whoever adds a URL decides, in this table, who may open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dtgx.accounts.models import AccessAction, AccessLog, User
+from dtgx.accounts.roles import Role
+from dtgx.conftest import World
+
+
+@dataclass
+class Scene:
+    world: World
+    cili_clerk: User
+    sangzhi_clerk: User
+    cili_admin: User
+    sangzhi_admin: User
+    cili_director: User
+    sangzhi_director: User
+    lingyang_collector: User
+
+
+@dataclass(frozen=True)
+class Rule:
+    right: Callable[[Scene], User]
+    other: Callable[[Scene], User]
+    expect: tuple[int, int, int]  # anonymous, other county, right county
+    method: str = "get"
+    kwargs: Callable[[Scene], dict[str, Any]] = lambda s: {}
+    data: Callable[[Scene], dict[str, Any]] = lambda s: {}
+    # Text only the right county may see on the page (list pages).
+    marker: Callable[[Scene], str] | None = None
+    anonymous_goes_to_login: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _reason(s: Scene) -> dict[str, Any]:
+    return {"reason": "测试", "active": "0"}
+
+
+RULES: dict[str, Rule] = {
+    "home": Rule(lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)),
+    "set_language": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 302, 302),
+        method="post",
+        data=lambda s: {"language": "en", "next": "/"},
+        anonymous_goes_to_login=False,
+    ),
+    "accounts:login": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (200, 302, 302),
+        anonymous_goes_to_login=False,
+    ),
+    "accounts:logout": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 302, 302),
+        method="post",
+    ),
+    "accounts:password_change": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "accounts:agreement": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "accounts:user_list": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 200, 200),
+        marker=lambda s: s.lingyang_collector.username,
+    ),
+    "accounts:user_create": Rule(
+        lambda s: s.cili_admin, lambda s: s.sangzhi_admin, (302, 200, 200)
+    ),
+    "accounts:user_detail": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+    ),
+    "accounts:user_set_active": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+        data=_reason,
+    ),
+    "accounts:user_reset_password": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+        data=lambda s: {"new_password": "Another-Pass-77"},
+    ),
+    "accounts:access_log": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 200, 200),
+        marker=lambda s: "查看慈利县名单",
+    ),
+    "regions:index": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 302, 302)
+    ),
+    "regions:detail": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"code": s.world.cili.code},
+        marker=lambda s: s.world.lingyang.name,
+    ),
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                raise AssertionError(f"URL pattern {entry.pattern} has no name")
+            yield f"{namespace}{entry.name}"
+
+
+def all_url_names() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+@pytest.fixture
+def scene(world: World) -> Scene:
+    scene = Scene(
+        world=world,
+        cili_clerk=world.person("cili_clerk", world.cili, Role.ENTRY_CLERK),
+        sangzhi_clerk=world.person("sangzhi_clerk", world.sangzhi, Role.ENTRY_CLERK),
+        cili_admin=world.person("cili_admin", world.cili, Role.USER_ADMIN),
+        sangzhi_admin=world.person("sangzhi_admin", world.sangzhi, Role.USER_ADMIN),
+        cili_director=world.person("cili_director", world.cili, Role.OFFICE_DIRECTOR),
+        sangzhi_director=world.person(
+            "sangzhi_director", world.sangzhi, Role.OFFICE_DIRECTOR
+        ),
+        lingyang_collector=world.person(
+            "lingyang_collector", world.lingyang, Role.COLLECTOR
+        ),
+    )
+    AccessLog.objects.create(
+        user=scene.cili_clerk,
+        action=AccessAction.VIEW,
+        region_code=world.cili.code,
+        target="查看慈利县名单",
+        record_count=3,
+    )
+    return scene
+
+
+def test_every_url_has_an_access_rule() -> None:
+    names = all_url_names()
+    assert names - RULES.keys() == set(), "add an access rule for these URLs"
+    assert RULES.keys() - names == set(), "these rules name no URL any more"
+
+
+def _request(client: Client, rule: Rule, scene: Scene, name: str) -> Any:
+    url = reverse(name, kwargs=rule.kwargs(scene))
+    if rule.method == "post":
+        return client.post(url, rule.data(scene))
+    return client.get(url)
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_it_gives_each_visitor_the_right_answer(scene: Scene, name: str) -> None:
+    rule = RULES[name]
+    anonymous, other, right = Client(), Client(), Client()
+    other.force_login(rule.other(scene))
+    right.force_login(rule.right(scene))
+
+    answers = [_request(c, rule, scene, name) for c in (anonymous, other, right)]
+
+    assert tuple(a.status_code for a in answers) == rule.expect
+    if rule.anonymous_goes_to_login:
+        assert answers[0]["Location"].startswith(reverse("accounts:login"))
+    if rule.marker is not None:
+        marker = rule.marker(scene)
+        assert marker in answers[2].content.decode()
+        assert marker not in answers[1].content.decode()

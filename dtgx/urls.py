@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from dtgx.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("dtgx.accounts.urls")),
+    path("regions/", include("dtgx.regions.urls")),
+]
