@@ -23,8 +23,9 @@ _DEFAULT_MODULE = "dtgx.regions.address_codes"
 # purpose: such numbers are not expected on a mainland 残疾人证, so they are
 # flagged for review.
 _MAINLAND_PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65".split()
+    str(number)
+    for first, last in ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65))
+    for number in range(first, last + 1)
 )
 
 

@@ -23,7 +23,9 @@ def check_character(first17: str) -> str:
     """
     if len(first17) != len(WEIGHTS) or not _is_ascii_digits(first17):
         raise ValueError("check_character needs exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True)
+    )
     return CHECK_CHARACTERS[total % 11]
 
 

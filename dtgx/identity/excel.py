@@ -23,37 +23,41 @@ _DECIMAL = re.compile(r"\d+\.\d*")
 
 def looks_like_excel_number(raw: object) -> Problem | None:
     """A problem with code ``excel_number`` if ``raw`` shows the marks of an
-    identity number that went through a numeric spreadsheet cell, else
-    ``None``. Never raises.
+    18-digit identity number that went through a numeric spreadsheet cell,
+    else ``None``. Never raises.
 
     Recognised: any int, float or Decimal (a numeric cell; ``bool`` is not
     one); text in scientific notation or with a decimal point; 18 digits
     ending in ``000`` whose check character fails (a valid number may end
     in ``000``, so the checksum decides).
     """
+    return excel_damage(raw, length=18, label=problems.id_label())
+
+
+def excel_damage(raw: object, *, length: int, label: str) -> Problem | None:
+    """Like :func:`looks_like_excel_number`, for an identifier of ``length``
+    characters (15, 18 or 20) named ``label`` in the message."""
     if _is_number(raw):
-        return problems.excel_number(problems.id_label())
-    if not isinstance(raw, str):
-        return None
-    if is_damaged_text(normalize_identifier(raw), length=18):
-        return problems.excel_number(problems.id_label())
+        return problems.excel_number(label)
+    if isinstance(raw, str) and _is_damaged_text(normalize_identifier(raw), length):
+        return problems.excel_number(label)
     return None
 
 
-def is_damaged_text(value: str, *, length: int) -> bool:
-    """Whether normalised text of an identifier ``length`` characters long
-    shows Excel's damage: scientific or decimal notation, or (for 18 or 20
-    characters) the trailing zeros of digits past the 15th significant one
-    together with an identity-number checksum that fails."""
+def _is_damaged_text(value: str, length: int) -> bool:
     if _SCIENTIFIC.fullmatch(value) or _DECIMAL.fullmatch(value):
         return True
+    # Digits past the 15th significant one come back as zeros; an 18-digit
+    # number can legitimately end in 000, so its failing checksum decides.
     zeroed = length - 15
-    if len(value) != length or not value.isascii() or not value.isdigit():
+    if zeroed <= 0 or len(value) != length or not _is_ascii_digits(value):
         return False
-    return value.endswith("0" * zeroed) and not has_valid_check_character(
-        value[:18]
-    )
+    return value.endswith("0" * zeroed) and not has_valid_check_character(value[:18])
 
 
 def _is_number(raw: object) -> bool:
     return isinstance(raw, int | float | Decimal) and not isinstance(raw, bool)
+
+
+def _is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()

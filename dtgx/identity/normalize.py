@@ -41,9 +41,10 @@ def normalize_identifier(raw: object) -> str:
     """Return ``raw`` as a clean identifier; never raises.
 
     ``None`` becomes ``""``; any other object is turned into text with
-    ``str()``. The text is NFKC-folded (full-width digits and letters become
-    ASCII), stripped of every whitespace, control, format and zero-width
-    character (also inside the value) and upper-cased, so ``x`` becomes ``X``.
+    ``str()`` (or its default ``repr`` if ``str()`` fails). The text is
+    NFKC-folded (full-width digits and letters become ASCII), stripped of
+    every whitespace, control, format and zero-width character (also inside
+    the value) and upper-cased, so ``x`` becomes ``X``.
     The result is a fixed point: normalising it again returns it unchanged.
     """
     text = _as_text(raw)
@@ -67,10 +68,26 @@ def normalize_name(raw: object) -> str:
     return " ".join(text.split())
 
 
+def raw_if_changed(raw: object, normalised: str) -> str | None:
+    """The raw text when normalisation changed it, for the audit trail
+    ("recorded as typed: …"); ``None`` if it did not or ``raw`` is ``None``."""
+    if raw is None:
+        return None
+    text = _as_text(raw)
+    return text if text != normalised else None
+
+
 def _as_text(raw: object) -> str:
     if raw is None:
         return ""
-    return raw if isinstance(raw, str) else str(raw)
+    if isinstance(raw, str):
+        return raw
+    try:
+        return str(raw)
+    except Exception:
+        # A broken __str__ must not break a batch import: fall back to the
+        # default representation, which then fails the charset check.
+        return object.__repr__(raw)
 
 
 def _fold_once(text: str) -> str:

@@ -65,6 +65,14 @@ def length(label: str, *, expected: int, actual: int) -> Problem:
     return Problem(ProblemCode.LENGTH, message)
 
 
+def fifteen_digits_for_id18() -> Problem:
+    message = _(
+        "身份证号应为 18 位，当前为 15 位：如是 15 位旧号码，"
+        "请按身份证原件录入 18 位号码；否则请核对是否漏录。"
+    )
+    return Problem(ProblemCode.LENGTH, message)
+
+
 def charset(label: str, *, position: int, char: str, rule: str) -> Problem:
     shown = char if char.isprintable() else f"U+{ord(char):04X}"
     message = _("%(label)s第 %(position)d 位“%(char)s”无效：%(rule)s，请更正。") % {

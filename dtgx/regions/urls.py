@@ -1,4 +1,9 @@
 from django.urls import path
 
+from dtgx.regions import views
+
 app_name = "regions"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.region_index, name="index"),
+    path("<str:code>/", views.region_detail, name="detail"),
+]

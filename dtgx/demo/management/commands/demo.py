@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from dtgx.demo.accounts import DEMO_PASSWORD, create_demo_accounts
+from dtgx.demo.regions import DEFAULT_COUNTY, DemoError, build_demo_county
+from dtgx.regions.codes import Level
+from dtgx.regions.models import Region
+
+
+class Command(BaseCommand):
+    help = "Run the main job on the demo database: one county's annual update."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--county", default=DEFAULT_COUNTY, help="6- or 12-digit county code"
+        )
+        parser.add_argument(
+            "--divisions-dir",
+            type=Path,
+            help="official four-file code list; real townships are loaded from it",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        try:
+            demo = build_demo_county(
+                options["county"], divisions_dir=options["divisions_dir"]
+            )
+        except DemoError as error:
+            raise CommandError(str(error)) from None
+        out = self.stdout
+        out.write(f"Built-in divisions: {demo.builtin.summary()}")
+        for report in demo.reports:
+            out.write(f"{report.summary()}")
+        names = " / ".join(r.name for r in demo.county.ancestors()[1:])
+        out.write(
+            self.style.SUCCESS(
+                f"County {names} / {demo.county.name} ({demo.county.code}): "
+                f"{demo.townships} townships, {demo.villages} villages"
+            )
+        )
+
+        village = (
+            Region.objects.within(demo.county)
+            .filter(level=Level.VILLAGE)
+            .order_by("code")
+            .first()
+        )
+        if village is None:
+            raise CommandError("the demo county has no village")
+        accounts = create_demo_accounts(village)
+        out.write(f"\nDemo accounts (password {DEMO_PASSWORD}):")
+        for account in accounts:
+            flag = "new" if account.created else "kept"
+            out.write(
+                f"  {account.username:<28} {account.role.label:<10} "
+                f"{account.region.name} ({account.region.code}) [{flag}]"
+            )
+        out.write(
+            f"\nDone in {time.perf_counter() - started:.1f} s. "
+            "Start the web app with: make serve"
+        )
