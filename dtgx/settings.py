@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "axes",
     "dtgx.regions",
     "dtgx.accounts",
+    "dtgx.questionnaires",
+    "dtgx.registry",
     "dtgx.demo",
 ]
 

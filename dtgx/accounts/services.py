@@ -235,3 +235,32 @@ def bootstrap_account(new: NewAccount, *, must_change_password: bool = True) -> 
             after=_snapshot(candidate),
         )
     return candidate
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether repeated login failures have locked the account (django-axes)."""
+    from axes.models import AccessAttempt
+
+    return AccessAttempt.objects.filter(
+        username=user.username,
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+    ).exists()
+
+
+def unlock_account(admin: User, user: User) -> None:
+    """Clear the login failures that locked an account."""
+    from axes.utils import reset
+
+    if user.region is None:
+        raise PermissionDenied
+    _check_admin_may_place(admin, user.region)
+    with transaction.atomic():
+        cleared = reset(username=user.username)
+        record_event(
+            actor=admin,
+            action="account.unlock",
+            target_type="user",
+            target_id=str(user.pk),
+            region_code=user.region.code,
+            after={"failures_cleared": cleared},
+        )

@@ -19,5 +19,6 @@ urlpatterns = [
         views.user_reset_password,
         name="user_reset_password",
     ),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("access-log/", views.access_log, name="access_log"),
 ]

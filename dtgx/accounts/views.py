@@ -124,6 +124,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "roles_form": roles_form,
         "active_form": ActiveForm(),
         "reset_form": PasswordResetForm(),
+        "locked_out": services.is_locked_out(user),
     }
     return render(request, "accounts/user_detail.html", context)
 
@@ -162,6 +163,16 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("密码已重置，持有人下次登录时须修改密码。"))
     else:
         messages.error(request, " ".join(_errors(form)))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@require_POST
+@access.role_required(Role.USER_ADMIN)
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    admin = access.acting_user(request)
+    user = access.get_managed_user_or_404(admin, pk)
+    services.unlock_account(admin, user)
+    messages.success(request, _("账号已解除锁定。"))
     return redirect("accounts:user_detail", pk=user.pk)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path, reverse
@@ -137,6 +137,24 @@ def test_it_locks_an_account_after_repeated_failures(world: World) -> None:
 
     assert locked.status_code == 429
     assert "暂时锁定" in locked.content.decode()
+
+
+def test_it_lets_the_admin_unlock_a_locked_account(world: World) -> None:
+    admin = world.person("cili_admin", world.cili, Role.USER_ADMIN)
+    clerk = world.person("clerk", world.lingyang, Role.ENTRY_CLERK)
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "clerk", "password": "x"})
+    assert services.is_locked_out(clerk)
+
+    services.unlock_account(admin, clerk)
+    answer = client.post(
+        reverse("accounts:login"), {"username": "clerk", "password": PASSWORD}
+    )
+
+    assert not services.is_locked_out(clerk)
+    assert answer.status_code == 302
+    assert AuditEvent.objects.filter(action="account.unlock").count() == 1
 
 
 def test_it_logs_in_with_the_right_password(world: World) -> None:
@@ -299,3 +317,19 @@ def test_it_rolls_back_the_change_with_its_audit_event(world: World) -> None:
 
     assert not User.objects.filter(username="ghost").exists()
     assert not AuditEvent.objects.filter(action="account.create").exists()
+
+
+def test_it_refuses_access_log_changes_in_the_database_itself(world: World) -> None:
+    clerk = world.person("clerk", world.cili, Role.ENTRY_CLERK)
+    AccessLog.objects.create(
+        user=clerk,
+        action=AccessAction.VIEW,
+        region_code=world.cili.code,
+        target="名单",
+        record_count=1,
+    )
+
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute("UPDATE accounts_accesslog SET record_count = 0")
+
+    assert AccessLog.objects.get().record_count == 1

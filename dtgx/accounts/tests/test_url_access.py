@@ -109,6 +109,13 @@ RULES: dict[str, Rule] = {
         kwargs=lambda s: {"pk": s.lingyang_collector.pk},
         data=lambda s: {"new_password": "Another-Pass-77"},
     ),
+    "accounts:user_unlock": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+    ),
     "accounts:access_log": Rule(
         lambda s: s.cili_director,
         lambda s: s.sangzhi_director,
