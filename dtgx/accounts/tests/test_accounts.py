@@ -333,3 +333,22 @@ def test_it_refuses_access_log_changes_in_the_database_itself(world: World) -> N
         c.execute("UPDATE accounts_accesslog SET record_count = 0")
 
     assert AccessLog.objects.get().record_count == 1
+
+
+# --- language ----------------------------------------------------------------
+
+
+def test_it_speaks_chinese_whatever_the_browser_asks() -> None:
+    answer = Client().get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US")
+
+    assert answer["Content-Language"] == "zh-hans"
+    assert "登录" in answer.content.decode()
+
+
+def test_it_switches_to_english_when_the_user_chooses_it() -> None:
+    client = Client()
+
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    answer = client.get(reverse("accounts:login"))
+
+    assert answer["Content-Language"] == "en"
