@@ -241,10 +241,11 @@ def is_locked_out(user: User) -> bool:
     """Whether repeated login failures have locked the account (django-axes)."""
     from axes.models import AccessAttempt
 
-    return AccessAttempt.objects.filter(
+    locked: bool = AccessAttempt.objects.filter(
         username=user.username,
         failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
     ).exists()
+    return locked
 
 
 def unlock_account(admin: User, user: User) -> None:
