@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dtgx.accounts",
     "dtgx.questionnaires",
     "dtgx.registry",
+    "dtgx.survey",
     "dtgx.demo",
 ]
 

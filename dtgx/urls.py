@@ -7,4 +7,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("dtgx.accounts.urls")),
     path("regions/", include("dtgx.regions.urls")),
+    path("registry/", include("dtgx.registry.urls")),
+    path("survey/", include("dtgx.survey.urls")),
 ]

@@ -18,6 +18,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dtgx.accounts.models import AccessAction, AccessLog, User
 from dtgx.accounts.roles import Role
 from dtgx.conftest import World
+from dtgx.regions.models import Region
+from dtgx.registry.models import Person
+from dtgx.registry.tests.helpers import store_person
+from dtgx.survey.models import CommunityRecord, PersonRecord
+from dtgx.survey.tests import helpers as survey_helpers
 
 
 @dataclass
@@ -48,6 +53,31 @@ class Rule:
 
 def _reason(s: Scene) -> dict[str, Any]:
     return {"reason": "测试", "active": "0"}
+
+
+def _cili_person(s: Scene) -> Person:
+    """A holder living in Cili county's village, stored on first use."""
+    found = Person.objects.filter(region_code=s.world.village.code).first()
+    return found or store_person(s.world.village, 1, name="慈利持证人")
+
+
+def _survey_person_record(s: Scene) -> PersonRecord:
+    """A 2025 person record in Cili county's village, stored on first use."""
+    return survey_helpers.sample_person_record(s.world.village, s.cili_clerk)
+
+
+def _survey_community_record(s: Scene) -> CommunityRecord:
+    """A 2025 community record of Cili county's village, stored on first use."""
+    return survey_helpers.sample_community_record(s.world.village, s.cili_clerk)
+
+
+def _survey_region(s: Scene, region: Region, *, record: bool = False) -> dict[str, Any]:
+    """The 2025 round and ``region`` as URL arguments; with ``record`` the
+    round gets a person record first."""
+    year = (
+        _survey_person_record(s).round if record else survey_helpers.make_round()
+    ).year
+    return {"year": year, "code": region.code}
 
 
 RULES: dict[str, Rule] = {
@@ -131,6 +161,99 @@ RULES: dict[str, Rule] = {
         (302, 404, 200),
         kwargs=lambda s: {"code": s.world.cili.code},
         marker=lambda s: s.world.lingyang.name,
+    ),
+    "registry:person_index": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 302, 302)
+    ),
+    "registry:person_list": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"code": s.world.cili.code},
+        marker=lambda s: f"{s.world.cili.name}持证残疾人",
+    ),
+    "registry:person_detail": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _cili_person(s).pk},
+        marker=lambda s: _cili_person(s).name,
+    ),
+    "registry:base_list_index": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "registry:base_list_upload": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "registry:base_list_confirm": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 302, 302),
+        method="post",
+        data=lambda s: {"token": "0" * 32},
+    ),
+    "survey:round_list": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "survey:round_home": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 302, 302),
+        kwargs=lambda s: {"year": survey_helpers.make_round().year},
+    ),
+    "survey:progress": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+        marker=lambda s: s.world.lingyang.name,
+    ),
+    "survey:person_record_list": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili, record=True),
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    "survey:pending_list": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+        marker=lambda s: f"{s.world.cili.name} 2025年度未录入名单",
+    ),
+    "survey:community_record_list": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.lingyang),
+        marker=lambda s: s.world.village.code,
+    ),
+    "survey:person_record_detail": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_person_record(s).pk},
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    "survey:person_record_history": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_person_record(s).pk},
+    ),
+    "survey:community_record_detail": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_community_record(s).pk},
+        marker=lambda s: _survey_community_record(s).header_region_name or "",
+    ),
+    "survey:community_record_history": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_community_record(s).pk},
     ),
 }
 
