@@ -48,6 +48,10 @@ def normalize_identifier(raw: object) -> str:
     The result is a fixed point: normalising it again returns it unchanged.
     """
     text = _as_text(raw)
+    if text.isascii() and text.isalnum():
+        # The common case, already clean: NFKC leaves ASCII letters and
+        # digits alone and there is nothing invisible to remove.
+        return text.upper()
     for _pass in range(_MAX_PASSES):
         folded = _fold_once(text)
         if folded == text:
