@@ -22,7 +22,7 @@ install: $(STAMP) messages
 # a note where GNU gettext is missing: the interface then stays in Chinese.
 messages: | $(BIN)/python
 	@if command -v msgfmt >/dev/null; then \
-		cd dtgx && DTGX_ENV=test ../$(BIN)/python ../manage.py compilemessages -v 0; \
+		DTGX_ENV=test $(BIN)/python manage.py compilemessages -v 0; \
 	else echo "msgfmt not found: English translation not compiled"; fi
 
 demo: install
