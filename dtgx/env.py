@@ -39,16 +39,21 @@ def env_bool(name: str, *, default: bool) -> bool:
     )
 
 
-def env_int(name: str, *, default: int) -> int:
+def env_int(name: str, *, default: int, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(
             f"Environment variable {name} must be an integer, got {value!r}."
         ) from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(
+            f"Environment variable {name} must be at least {minimum}, got {number}."
+        )
+    return number
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from dtgx.env import env_bool, env_choice, env_int, env_list, env_str
@@ -29,18 +30,33 @@ SECRET_KEY = env_str(
     f"insecure-local-{ENVIRONMENT}-key-never-use-in-production" if IS_LOCAL else None,
 )
 DEBUG = env_bool("DEBUG", default=False)
+if not IS_LOCAL:
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must stay off when DTGX_ENV=production.")
+    if len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS",
     default=["localhost", "127.0.0.1", "[::1]", "testserver"] if IS_LOCAL else [],
 )
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is required: the host names this site is served under."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 _default_db = f"sqlite:///{BASE_DIR / 'var' / 'dtgx.sqlite3'}" if IS_LOCAL else None
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", _default_db), conn_max_age=60
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            env_str("DATABASE_URL", _default_db), conn_max_age=60
+        )
+    }
+except (ValueError, dj_database_url.UnknownSchemeError) as error:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL this system knows ({error}); "
+        "use sqlite:///path or postgres://user@host:port/name."
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
@@ -104,7 +120,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dtgx.accounts.backends.AccountBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -116,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "UserAttributeSimilarityValidator"
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "dtgx.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -127,8 +143,9 @@ if ENVIRONMENT == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Login security: lockout after repeated failures (django-axes).
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", default=30, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Lock by account, not by address: a county office shares one address, and
 # one clerk's typos must not lock out the whole office (hence axes.W006 off).
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -138,7 +155,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 # Idle timeout: the session expires after this many seconds without a request.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", default=30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -174,5 +191,12 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL",
+            choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+            default="WARNING",
+        ),
+    },
 }

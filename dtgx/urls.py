@@ -10,3 +10,6 @@ urlpatterns = [
     path("registry/", include("dtgx.registry.urls")),
     path("survey/", include("dtgx.survey.urls")),
 ]
+
+handler403 = "dtgx.errors.permission_denied"
+handler404 = "dtgx.errors.page_not_found"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from dtgx.accounts import access
@@ -57,3 +58,27 @@ class AgreementForm(forms.Form):
         label=_("我已阅读并同意遵守以上保密协议"),
         error_messages={"required": _("请勾选同意后再提交。")},
     )
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "登录名或密码不正确。请注意密码区分大小写；连续输错多次后账号将被暂时锁定。"
+        ),
+        "inactive": _("此账号已停用。如需继续使用，请联系本级系统管理员。"),
+    }
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """Password change that refuses to keep the old password: otherwise the
+    password an administrator set could stay in force for good."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        new = cleaned.get("new_password1")
+        if new and self.user.check_password(new):
+            self.add_error(
+                "new_password1", _("新密码不能与原密码相同，请设置一个新的密码。")
+            )
+        return cleaned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -34,4 +35,20 @@ class CharacterClassValidator:
     def get_help_text(self) -> str:
         return _("密码须至少包含大写字母、小写字母、数字、符号中的 %(count)d 类。") % {
             "count": self.min_classes
+        }
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with a message of our own: Django 5.2's Chinese
+    catalogue lacks its current English text, so the stock message showed
+    in English inside the Chinese interface."""
+
+    def get_error_message(self) -> str:
+        return _("密码太短，至少需要 %(min_length)d 个字符，请加长后再试。") % {
+            "min_length": self.min_length
+        }
+
+    def get_help_text(self) -> str:
+        return _("密码至少需要 %(min_length)d 个字符。") % {
+            "min_length": self.min_length
         }

@@ -20,6 +20,8 @@ from dtgx.accounts.forms import (
     AccountCreateForm,
     ActiveForm,
     AgreementForm,
+    LoginForm,
+    NewPasswordForm,
     PasswordResetForm,
     RolesForm,
 )
@@ -28,11 +30,13 @@ from dtgx.accounts.roles import Role
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = NewPasswordForm
     success_url = "/"
 
     def form_valid(self, form: Any) -> HttpResponse:

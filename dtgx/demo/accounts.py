@@ -54,17 +54,21 @@ def create_demo_accounts(village: Region) -> list[DemoAccount]:
         level = Level(region.level)
         for role in roles_allowed_at(level):
             username = f"{LEVEL_SLUGS[level]}_{ROLE_SLUGS[role]}"
-            exists = User.objects.filter(username=username).exists()
-            if not exists:
-                services.bootstrap_account(
-                    services.NewAccount(
-                        username=username,
-                        display_name=f"{region.name}{role.label}",
-                        region=region,
-                        roles=frozenset({role}),
-                        initial_password=DEMO_PASSWORD,
-                    ),
-                    must_change_password=False,
-                )
-            made.append(DemoAccount(username, region, role, created=not exists))
+            existing = User.objects.filter(username=username).first()
+            if existing is not None and existing.region is not None:
+                # Kept where it was made: a demo run for another county
+                # does not move accounts (their history stays true).
+                made.append(DemoAccount(username, existing.region, role, False))
+                continue
+            services.bootstrap_account(
+                services.NewAccount(
+                    username=username,
+                    display_name=f"{region.name}{role.label}",
+                    region=region,
+                    roles=frozenset({role}),
+                    initial_password=DEMO_PASSWORD,
+                ),
+                must_change_password=False,
+            )
+            made.append(DemoAccount(username, region, role, created=True))
     return made

@@ -12,7 +12,12 @@ from dtgx.regions.builtin import load_builtin_divisions
 from dtgx.regions.codes import Level, pad_code
 from dtgx.regions.importer import ImportReport, import_source
 from dtgx.regions.models import DivisionTable, Region
-from dtgx.regions.sources import Source, SourceRow, read_division_dir
+from dtgx.regions.sources import (
+    DivisionFileError,
+    Source,
+    SourceRow,
+    read_division_dir,
+)
 
 DEFAULT_COUNTY = "430821"  # 湖南省张家界市慈利县
 DEMO_YEAR = 2025
@@ -37,6 +42,10 @@ def build_demo_county(
 ) -> DemoCounty:
     """Load the built-in table, then the county's townships (real ones from
     ``divisions_dir`` when given) and generated villages. Idempotent."""
+    if not (county_code.isascii() and county_code.isdigit()) or len(
+        county_code
+    ) not in (6, 12):
+        raise DemoError(f"--county must be a 6- or 12-digit code, got {county_code!r}")
     builtin = load_builtin_divisions()
     code = pad_code(county_code)
     county = Region.objects.filter(code=code, level=Level.COUNTY).first()
@@ -54,7 +63,10 @@ def build_demo_county(
 
 def _import_townships(county: Region, divisions_dir: Path | None) -> ImportReport:
     if divisions_dir is not None:
-        source = read_division_dir(divisions_dir)
+        try:
+            source = read_division_dir(divisions_dir)
+        except DivisionFileError as error:
+            raise DemoError(str(error)) from None
         prefix = county.code[:6]
         rows = [
             row

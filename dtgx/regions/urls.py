@@ -5,5 +5,5 @@ from dtgx.regions import views
 app_name = "regions"
 urlpatterns = [
     path("", views.region_index, name="index"),
-    path("<str:code>/", views.region_detail, name="detail"),
+    path("<region:code>/", views.region_detail, name="detail"),
 ]

@@ -157,6 +157,30 @@ def test_it_lets_the_admin_unlock_a_locked_account(world: World) -> None:
     assert AuditEvent.objects.filter(action="account.unlock").count() == 1
 
 
+def test_it_tells_a_disabled_account_why_it_cannot_log_in(world: World) -> None:
+    clerk = world.person("clerk", world.cili, Role.ENTRY_CLERK)
+    clerk.is_active = False
+    clerk.save()
+
+    answer = Client().post(
+        reverse("accounts:login"), {"username": "clerk", "password": PASSWORD}
+    )
+
+    assert answer.status_code == 200
+    assert "此账号已停用" in answer.content.decode()
+
+
+def test_it_ends_the_session_of_an_account_when_disabled(world: World) -> None:
+    admin = world.person("cili_admin", world.cili, Role.USER_ADMIN)
+    clerk = world.person("clerk", world.cili, Role.ENTRY_CLERK)
+    client = Client()
+    client.force_login(clerk)
+
+    services.set_account_active(admin, clerk, active=False, reason="离职")
+
+    assert client.get(reverse("home")).status_code == 302
+
+
 def test_it_logs_in_with_the_right_password(world: World) -> None:
     world.person("clerk", world.cili, Role.ENTRY_CLERK)
 
@@ -190,6 +214,28 @@ def test_it_forces_a_password_change_at_first_login(world: World) -> None:
 
     assert client.get(reverse("home")).status_code == 200
     assert not User.objects.get(username="newbie").must_change_password
+
+
+def test_it_refuses_to_keep_the_administrators_password(world: World) -> None:
+    admin = world.person("cili_admin", world.cili, Role.USER_ADMIN)
+    services.create_account(admin, _new("newbie", world.cili, Role.AUDITOR))
+    client = Client()
+    client.post(
+        reverse("accounts:login"),
+        {"username": "newbie", "password": "Initial-Pass-2026"},
+    )
+
+    answer = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "Initial-Pass-2026",
+            "new_password1": "Initial-Pass-2026",
+            "new_password2": "Initial-Pass-2026",
+        },
+    )
+
+    assert "不能与原密码相同" in answer.content.decode()
+    assert User.objects.get(username="newbie").must_change_password
 
 
 def test_it_expires_idle_sessions() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -64,7 +65,7 @@ def test_it_hides_regions_outside_the_users_subtree(
 
     assert client.get(detail(world.sangzhi.code)).status_code == 404
     assert client.get(detail(world.zhangjiajie.code)).status_code == 404
-    assert client.get(detail("not-a-code")).status_code == 404
+    assert client.get("/regions/not-a-code/").status_code == 404
 
 
 def test_it_sends_the_index_to_the_users_own_region(
@@ -85,3 +86,10 @@ def test_it_asks_visitors_to_log_in(client: Client, world: World) -> None:
 
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.parametrize("code", ["%00", "4308210000001", "43082100000x", "abc"])
+def test_it_answers_404_for_anything_but_a_12_digit_code(
+    client: Client, db: None, code: str
+) -> None:
+    assert client.get(f"/regions/{code}/").status_code == 404

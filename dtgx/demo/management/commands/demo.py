@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,12 @@ from dtgx.demo.accounts import DEMO_PASSWORD, create_demo_accounts
 from dtgx.demo.regions import DEFAULT_COUNTY, DemoError, build_demo_county
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify counting CJK characters as two columns wide."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(1, width - used)
 
 
 class Command(BaseCommand):
@@ -58,7 +65,7 @@ class Command(BaseCommand):
         for account in accounts:
             flag = "new" if account.created else "kept"
             out.write(
-                f"  {account.username:<28} {account.role.label:<10} "
+                f"  {account.username:<22} {_pad(str(account.role.label), 16)}"
                 f"{account.region.name} ({account.region.code}) [{flag}]"
             )
         out.write(
