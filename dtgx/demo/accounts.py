@@ -1,4 +1,4 @@
-"""One demo account per role at each level from province to village."""
+"""One demo account per role at each level from the nation to a village."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dtgx.regions.models import Region
 DEMO_PASSWORD = "Demo-Pass-2026"  # noqa: S105
 
 LEVEL_SLUGS = {
+    Level.NATION: "nation",
     Level.PROVINCE: "province",
     Level.PREFECTURE: "city",
     Level.COUNTY: "county",
@@ -42,9 +43,8 @@ class DemoAccount:
 
 
 def demo_chain(village: Region) -> list[Region]:
-    """The village and its ancestors up to the province."""
-    chain = [village, *reversed(village.ancestors())]
-    return [r for r in chain if r.level != Level.NATION]
+    """The village and its ancestors up to the nation."""
+    return [village, *reversed(village.ancestors())]
 
 
 def create_demo_accounts(village: Region) -> list[DemoAccount]:

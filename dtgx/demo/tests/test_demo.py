@@ -11,11 +11,13 @@ from dtgx.accounts.models import User
 from dtgx.accounts.roles import ROLE_LEVELS
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
+from dtgx.registry.models import BaseListEntry, Person
+from dtgx.survey.models import Round, RoundStatus
 
 
 def _demo(*args: str) -> str:
     out = StringIO()
-    call_command("demo", *args, stdout=out)
+    call_command("demo", "--persons", "60", *args, stdout=out)
     return out.getvalue()
 
 
@@ -26,12 +28,13 @@ def test_it_builds_the_default_county_with_accounts(db: None) -> None:
     assert cili.name == "慈利县"
     assert Region.objects.within(cili).filter(level=Level.TOWNSHIP).count() == 25
     assert Region.objects.within(cili).filter(level=Level.VILLAGE).count() > 300
-    expected = sum(
-        len(levels - {Level.NATION}) for levels in ROLE_LEVELS.values()
-    )
+    expected = sum(len(levels) for levels in ROLE_LEVELS.values())
     assert User.objects.count() == expected
     assert "county_clerk" in printed
     assert "Demo-Pass-2026" in printed
+    assert Round.objects.get(year=2025).status == RoundStatus.OPEN
+    assert Person.objects.within(cili.code).count() == 60
+    assert BaseListEntry.objects.filter(base_list__region=cili).count() == 60
 
 
 def test_it_changes_nothing_when_run_twice(db: None) -> None:

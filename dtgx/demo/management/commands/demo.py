@@ -7,10 +7,24 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dtgx.accounts.models import User
 from dtgx.demo.accounts import DEMO_PASSWORD, create_demo_accounts
+from dtgx.demo.cycle import CycleReport, load_demo_base_list
 from dtgx.demo.regions import DEFAULT_COUNTY, DemoError, build_demo_county
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
+
+
+def _load_base_list_report(report: CycleReport) -> list[str]:
+    status = report.round.get_status_display()
+    lines = [
+        f"Round {report.round.year}: {status}, reference date "
+        f"{report.round.reference_date}",
+        f"Base list file: {report.base_list_file}",
+        report.base_list.summary(),
+    ]
+    lines += [str(problem) for problem in report.base_list.warnings[:5]]
+    return lines
 
 
 def _pad(text: str, width: int) -> str:
@@ -27,10 +41,24 @@ class Command(BaseCommand):
             "--county", default=DEFAULT_COUNTY, help="6- or 12-digit county code"
         )
         parser.add_argument(
+            "--persons",
+            type=int,
+            default=2000,
+            help="certificate holders in the generated base list",
+        )
+        parser.add_argument(
             "--divisions-dir",
             type=Path,
             help="official four-file code list; real townships are loaded from it",
         )
+
+    def _load_base_list(self, clerk: User, county: Region, persons: int) -> None:
+        report = load_demo_base_list(clerk, county, persons)
+        if not report.base_list.ok:
+            raise CommandError(report.base_list.summary())
+        self.stdout.write("")
+        for line in _load_base_list_report(report):
+            self.stdout.write(line)
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -68,6 +96,11 @@ class Command(BaseCommand):
                 f"  {account.username:<22} {_pad(str(account.role.label), 16)}"
                 f"{account.region.name} ({account.region.code}) [{flag}]"
             )
+        clerk = User.objects.get(username="county_clerk")
+        if clerk.region_id != demo.county.code:
+            out.write("\nBase list skipped: county_clerk belongs to another county.")
+        else:
+            self._load_base_list(clerk, demo.county, options["persons"])
         out.write(
             f"\nDone in {time.perf_counter() - started:.1f} s. "
             "Start the web app with: make serve"
