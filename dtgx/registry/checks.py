@@ -314,10 +314,30 @@ def _check_certificate(
     return result
 
 
+# Unicode categories never part of a name: control (Cc), format (Cf: zero
+# width, joiners, BOM, bidirectional overrides), surrogates (Cs) and line
+# or paragraph separators (Zl, Zp).
+_NAME_NOISE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def clean_name(raw: object) -> str:
+    """A name as stored: ``normalize_name``, then without any control or
+    format character (a NUL, a vertical tab, a bidi override, a zero-width
+    character), spacing tidied again."""
+    text = normalize_name(raw)
+    kept = "".join(c for c in text if unicodedata.category(c) not in _NAME_NOISE)
+    return " ".join(kept.split())
+
+
 def _check_name(raw: RawRow, report: LoadReport) -> str:
-    name = normalize_name(raw.name)
+    name = clean_name(raw.name)
     message = None
-    if not name:
+    if not name and raw.name.strip():
+        message = _(
+            "姓名只含看不见的字符（零宽字符、控制字符等），清除后为空："
+            "请填写此人的姓名。"
+        )
+    elif not name:
         message = _("姓名为空，请填写。")
     elif len(name) > NAME_MAX_LENGTH:
         message = _("姓名超过%(max)s个字，请核对。") % {"max": NAME_MAX_LENGTH}

@@ -23,7 +23,7 @@ from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import User
 from dtgx.regions.models import Region
 from dtgx.registry.checks import IN_CHUNK, CheckedRow, LoadReport, RowProblem, chunks
-from dtgx.registry.models import BaseList, BaseListEntry, Person, Residence
+from dtgx.registry.models import BaseList, BaseListEntry, Person, Residence, Status
 from dtgx.registry.sources import Column, column_label
 
 # Rows per round of bulk writes: bounds the objects held at once.
@@ -81,11 +81,29 @@ class Plan:
     entries_to_remove: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Whose persons a load may change: those living in the list's region
+    or anywhere in the acting user's scope (both code prefixes)."""
+
+    region_prefix: str
+    actor_prefix: str
+
+    def covers(self, code: str) -> bool:
+        return code.startswith(self.region_prefix) or code.startswith(self.actor_prefix)
+
+
 def build_plan(
-    rows: Sequence[CheckedRow], report: LoadReport, *, existing: BaseList | None
+    rows: Sequence[CheckedRow],
+    report: LoadReport,
+    *,
+    existing: BaseList | None,
+    reach: Reach,
 ) -> Plan:
-    """What loading ``rows`` would change; counts go to ``report``, and a
-    village that contradicts a person's residence history is an error.
+    """What loading ``rows`` would change; counts go to ``report``. Errors:
+    a village that contradicts a person's residence history, a person who
+    lives outside ``reach`` (another region's person: the loader may not
+    take them over), and a row that would undo a recorded death.
 
     Queries: persons and their residences in ``IN`` chunks of 900, and the
     stored list's entries (one query)."""
@@ -94,11 +112,51 @@ def build_plan(
     for chunk in chunks(list(rows), IN_CHUNK):
         known = _known_persons(chunk, report.reference_date)
         for row in chunk:
-            _plan_row(row, known.get(row.id_number), entries, plan, report)
+            person = known.get(row.id_number)
+            if person is not None and _refused(row, person, reach, report):
+                entries.pop(person.pk, None)
+                continue
+            _plan_row(row, person, entries, plan, report)
     plan.entries_to_remove = [pk for pk, _village, _status in entries.values()]
     report.entries_removed = len(plan.entries_to_remove)
     report.new_list = existing is None
     return plan
+
+
+def _refused(row: CheckedRow, known: Known, reach: Reach, report: LoadReport) -> bool:
+    """Whether the row may not touch the stored person; if so, the reason
+    is a row error in ``report``."""
+    message = None
+    if not reach.covers(known.village):
+        message = _(
+            "此人目前登记在其他地区（居住地代码%(village)s），不在您的管辖范围内，"
+            "不能通过本底册更改：如此人确已迁来，须由管辖范围同时包括两地的"
+            "上级用户登记迁移，或请原地区先为其登记迁出。"
+        ) % {"village": known.village}
+    elif _undoes_death(row, known, report.reference_date):
+        message = _(
+            "系统中此人已于%(date)s登记为死亡，载入底册不能撤销死亡登记："
+            "如死亡登记有误，请在此人的详情页更正状态并填写原因，再重新载入。"
+        ) % {"date": _iso(known.status_date) or "—"}
+    if message is None:
+        return False
+    report.errors.append(
+        RowProblem(
+            row.line,
+            column_label(Column.CERTIFICATE),
+            row.certificate_number,
+            message,
+        )
+    )
+    return True
+
+
+def _undoes_death(row: CheckedRow, known: Known, ref: date) -> bool:
+    """A death recorded on or before the reference date, and a row that
+    says otherwise (a death recorded after it is newer than the file)."""
+    if known.status != Status.DECEASED or row.status == Status.DECEASED:
+        return False
+    return known.status_date is None or known.status_date <= ref
 
 
 def _plan_row(

@@ -51,14 +51,21 @@ class PersonQuerySet(models.QuerySet["Person"]):
         subtree (an indexed prefix match on ``region_code``)."""
         return self.filter(region_code__startswith=prefix_of(code))
 
-    def matching(self, text: str) -> PersonQuerySet:
+    def matching(self, text: str, *, partial_numbers: bool = True) -> PersonQuerySet:
         """Persons a search box entry finds. Text that normalises to digits
         (an ``X`` allowed) is an identity or certificate number or a prefix
         of one, or a 15-digit legacy number; other text is part of a name.
         Full-width digits, a lowercase ``x`` and pasted spaces are folded
-        first, as everywhere (FC-01, FC-17, FC-18)."""
+        first, as everywhere (FC-01, FC-17, FC-18).
+
+        Without ``partial_numbers`` (users who see numbers masked) a number
+        matches only whole: an 18-character identity number or a
+        20-character certificate number. Prefixes would let a user recover
+        the hidden digits one search at a time."""
         identifier = normalize_identifier(text)
         if _IDENTIFIER_QUERY.fullmatch(identifier):
+            if not partial_numbers:
+                return self._whole_number(identifier)
             if len(identifier) > 18:
                 return self.filter(certificate_number__startswith=identifier)
             return self.filter(
@@ -66,6 +73,13 @@ class PersonQuerySet(models.QuerySet["Person"]):
             )
         name = normalize_name(text)
         return self.filter(name__contains=name) if name else self
+
+    def _whole_number(self, identifier: str) -> PersonQuerySet:
+        if len(identifier) == 18:
+            return self.filter(id_number=identifier)
+        if len(identifier) == 20:
+            return self.filter(certificate_number=identifier)
+        return self.none()
 
     def resident_on(self, day: date, code: str) -> PersonQuerySet:
         """Persons whose residence on ``day`` lay in the subtree of

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dtgx.accounts.access import is_in_scope
+from dtgx.accounts.access import is_in_scope, region_scope
 from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import User
 from dtgx.accounts.roles import Role
@@ -45,6 +45,9 @@ STATUS_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DECEASED: frozenset({Status.NORMAL}),
 }
 REASON_MAX_LENGTH = 200
+# First key of the PostgreSQL advisory lock serialising base-list loads of
+# a year (the second key is the year): "dtgx" as a 32-bit integer.
+_LOAD_LOCK_SPACE = 0x64747478
 
 
 # --- one person ----------------------------------------------------------
@@ -224,6 +227,7 @@ def load_base_list(
     year: int,
     reference_date: date,
     dry_run: bool = False,
+    allow_removals: bool = False,
 ) -> LoadReport:
     """Load the base list (底册) of ``region`` for the round ``year`` from a
     CSV or XLSX extract of the certificate database; see ``checks`` and
@@ -236,7 +240,10 @@ def load_base_list(
     written, all in one transaction. A file identical to the loaded one
     (same SHA-256) is reported as ``already_loaded``; a file with the same
     content in another order changes nothing. ``dry_run`` checks and counts
-    without writing or locking.
+    without writing or locking. A file without data rows is refused, and so
+    is a reload that would remove entries of the stored list unless
+    ``allow_removals`` (the preview counts them). Writing loads of one year
+    are serialised, and the overlap check runs again under that lock.
 
     Cost: a few queries per 900 rows to check and plan, then bulk inserts
     (about 60 rows each on SQLite) and one update and audit event per
@@ -263,21 +270,72 @@ def load_base_list(
         return _already_loaded(report, existing)
 
     rows = checks.check_rows(source, report)
-    with _writing(dry_run):
-        rows = checks.check_against_database(
-            rows, report, region=region, existing=existing
+    if report.rows == 0:
+        raise BaseListError(
+            _(
+                "文件中没有数据行（只有表头）：请检查是否选错了文件或工作表；"
+                "底册至少要有一行数据。"
+            )
         )
-        plan = loader.build_plan(rows, report, existing=existing)
-        report.errors.sort(key=lambda problem: problem.line)
-        report.base_list = existing
-        if report.ok and report.changed and not dry_run:
-            context = LoadContext(
-                actor, region, year, reference_date, _load_reason(report)
+    reach = loader.Reach(region.prefix, region_scope(actor) or region.prefix)
+    try:
+        with _writing(dry_run):
+            if not dry_run:
+                # Loads of one year are serialised and the stored list read
+                # again under the lock: another load may have just written.
+                _lock_year(year)
+                existing = _stored_list(
+                    region, year=year, reference_date=reference_date
+                )
+            rows = checks.check_against_database(
+                rows, report, region=region, existing=existing
             )
-            report.base_list = loader.apply_plan(
-                plan, report, context=context, existing=existing
+            plan = loader.build_plan(rows, report, existing=existing, reach=reach)
+            report.errors.sort(key=lambda problem: problem.line)
+            report.base_list = existing
+            if report.ok and report.changed and not dry_run:
+                _check_removals(report, allow_removals=allow_removals)
+                context = LoadContext(
+                    actor, region, year, reference_date, _load_reason(report)
+                )
+                report.base_list = loader.apply_plan(
+                    plan, report, context=context, existing=existing
+                )
+    except IntegrityError as error:
+        raise BaseListError(
+            _(
+                "另一位用户正在或刚刚载入%(year)s年的底册，本次载入未写入任何数据："
+                "请稍后打开底册列表核对，再决定是否重新载入。"
             )
+            % {"year": year}
+        ) from error
     return report
+
+
+def _lock_year(year: int) -> None:
+    """Serialise writing loads of ``year`` until the transaction ends. On
+    PostgreSQL a transaction-scoped advisory lock; SQLite's IMMEDIATE
+    transactions (see settings) already hold the database's write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOAD_LOCK_SPACE, year]
+            )
+
+
+def _check_removals(report: LoadReport, *, allow_removals: bool) -> None:
+    """Entries missing from a reloaded file are removed only when the user
+    said so: a shortened file must not silently drop holders (whose
+    survey records may already be entered)."""
+    if report.entries_removed and not allow_removals:
+        raise BaseListError(
+            _(
+                "本次载入将从已载入的底册中移除%(count)s条条目（文件中没有这些人）。"
+                "请核对文件是否完整；确需移除的，请勾选“确认移除这些条目”"
+                "（命令行加 --allow-removals）后重新载入。"
+            )
+            % {"count": report.entries_removed}
+        )
 
 
 def _check_may_load(

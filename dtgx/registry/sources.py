@@ -27,11 +27,13 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -48,6 +50,18 @@ MAX_ROWS = 300_000
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _ZIP_MAGIC = b"PK\x03\x04"
+
+# What the CSV and XLSX readers raise, while rows are read, on a damaged
+# file: an unclosed quote (an oversized field), a truncated archive or
+# sheet XML, a missing part of the workbook, a cell it cannot convert.
+READER_ERRORS: tuple[type[Exception], ...] = (
+    csv.Error,
+    zipfile.BadZipFile,
+    ParseError,
+    KeyError,
+    ValueError,
+    EOFError,
+)
 
 
 class Column(StrEnum):
@@ -196,7 +210,7 @@ def _csv_cells(data: bytes, name: str) -> tuple[str, Iterator[tuple[int, Cells]]
         raise BaseListError(str(error)) from error
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = ((reader.line_num, cells) for cells in reader)
-    return _encoding_label(data), rows
+    return _encoding_label(data), _guarded(rows, name)
 
 
 def _encoding_label(data: bytes) -> str:
@@ -217,7 +231,7 @@ def _xlsx_cells(data: bytes, name: str) -> Iterator[tuple[int, Cells]]:
         raise BaseListError(
             _("无法打开Excel文件%(name)s：请确认它是XLSX格式。") % {"name": name}
         ) from error
-    return _sheet_rows(book)
+    return _guarded(_sheet_rows(book), name)
 
 
 def _sheet_rows(book: Any) -> Iterator[tuple[int, Cells]]:
@@ -228,6 +242,27 @@ def _sheet_rows(book: Any) -> Iterator[tuple[int, Cells]]:
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     finally:
         book.close()
+
+
+def _guarded(
+    rows: Iterator[tuple[int, Cells]], name: str
+) -> Iterator[tuple[int, Cells]]:
+    """``rows``, with a reader's error on a damaged file turned into a
+    ``BaseListError`` (the readers only fail once rows are read)."""
+    try:
+        yield from rows
+    except READER_ERRORS as error:
+        raise unreadable_file(name) from error
+
+
+def unreadable_file(name: str) -> BaseListError:
+    return BaseListError(
+        _(
+            "文件%(name)s无法读取（内容损坏，或有不成对的引号）："
+            "请用Excel重新另存为XLSX或UTF-8编码的CSV后再上传。"
+        )
+        % {"name": name}
+    )
 
 
 def _is_blank(cells: Cells) -> bool:

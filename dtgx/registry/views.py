@@ -104,8 +104,9 @@ def person_list(request: HttpRequest, code: str) -> HttpResponse:
     query = form.cleaned_data["q"] if form.is_valid() else ""
 
     persons = access.persons_visible_to(user).within(region.code)
+    partial_numbers = access.shows_full_id_numbers(user)
     if query:
-        persons = persons.matching(query)
+        persons = persons.matching(query, partial_numbers=partial_numbers)
     persons = persons.select_related("village").order_by("region_code", "pk")
     page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_shown(user, person) for person in page.object_list]
@@ -117,7 +118,13 @@ def person_list(request: HttpRequest, code: str) -> HttpResponse:
         count=len(rows),
         action=AccessAction.SEARCH if query else AccessAction.VIEW,
     )
-    context = {"region": region, "form": form, "query": query, "page": page}
+    context = {
+        "region": region,
+        "form": form,
+        "query": query,
+        "page": page,
+        "whole_numbers_only": not partial_numbers,
+    }
     return render(request, "registry/person_list.html", {**context, "rows": rows})
 
 
@@ -206,8 +213,9 @@ def base_list_confirm(request: HttpRequest) -> HttpResponse:
     # county's 70,000 rows hold this request for about 45 s on SQLite. Goes
     # when the project has a job queue; until then big files may go through
     # ``manage.py load_base_list``.
+    allow_removals = request.POST.get("allow_removals") == "on"
     try:
-        report = _load(user, pending, dry_run=False)
+        report = _load(user, pending, dry_run=False, allow_removals=allow_removals)
     except BaseListError as error:
         uploads.forget(request.session, pending)
         messages.error(request, str(error))
@@ -226,7 +234,13 @@ def _loader(request: HttpRequest) -> User:
     return user
 
 
-def _load(user: User, pending: uploads.PendingUpload, *, dry_run: bool) -> LoadReport:
+def _load(
+    user: User,
+    pending: uploads.PendingUpload,
+    *,
+    dry_run: bool,
+    allow_removals: bool = False,
+) -> LoadReport:
     """Load the stored file under the name the user gave it."""
     try:
         region = access.loadable_regions(user).get(code=pending.region_code)
@@ -240,6 +254,7 @@ def _load(user: User, pending: uploads.PendingUpload, *, dry_run: bool) -> LoadR
             year=pending.year,
             reference_date=pending.reference_day,
             dry_run=dry_run,
+            allow_removals=allow_removals,
         )
 
 

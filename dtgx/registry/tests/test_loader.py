@@ -401,7 +401,7 @@ def test_it_updates_names_statuses_and_villages_with_their_history(
     del rows[3]
     path = write_csv(tmp_path / "b.csv", rows)
 
-    report = load(cili_clerk, path, world.cili)
+    report = load(cili_clerk, path, world.cili, allow_removals=True)
 
     assert report.ok, report.errors
     assert (report.updated, report.moves, report.unchanged) == (3, 1, 0)

@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="只检查并报告，不写入数据库"
         )
+        parser.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="允许重新载入时移除文件中没有的底册条目（先用--dry-run核对数量）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = _user(options["user"])
@@ -52,6 +57,7 @@ class Command(BaseCommand):
                 year=options["year"],
                 reference_date=options["reference_date"],
                 dry_run=options["dry_run"],
+                allow_removals=options["allow_removals"],
             )
         except (BaseListError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
@@ -65,6 +71,14 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())
+        if report.dry_run and report.entries_removed:
+            self.stdout.write(
+                _(
+                    "注意：将从已载入的底册中移除%(count)s条条目；"
+                    "确需移除的，正式载入时请加 --allow-removals。"
+                )
+                % {"count": report.entries_removed}
+            )
         if report.dry_run and report.changed:
             self.stdout.write(_("试运行：以上是将会发生的变化，没有写入任何数据。"))
 
