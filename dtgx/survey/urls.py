@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dtgx.survey import views
+from dtgx.survey import entry_views, printable, views
 
 app_name = "survey"
 urlpatterns = [
@@ -37,5 +37,36 @@ urlpatterns = [
         "communities/<int:pk>/history/",
         views.community_record_history,
         name="community_record_history",
+    ),
+    # The entry screen (录入, 更正) and the way from one form to the next.
+    path(
+        "<int:year>/persons/new/<int:person>/",
+        entry_views.person_entry_new,
+        name="person_entry_new",
+    ),
+    path(
+        "persons/<int:pk>/edit/",
+        entry_views.person_entry_edit,
+        name="person_entry_edit",
+    ),
+    path(
+        "<int:year>/region/<str:code>/next/",
+        entry_views.entry_next,
+        name="entry_next",
+    ),
+    path(
+        "<int:year>/communities/new/<str:code>/",
+        entry_views.community_entry_new,
+        name="community_entry_new",
+    ),
+    path(
+        "communities/<int:pk>/edit/",
+        entry_views.community_entry_edit,
+        name="community_entry_edit",
+    ),
+    path(
+        "forms/<str:kind>/<str:version>/print/",
+        printable.print_form,
+        name="print_form",
     ),
 ]

@@ -59,7 +59,7 @@ class ShownEntry:
     certificate_number: str
 
 
-def _log_shown(
+def log_shown(
     request: HttpRequest,
     *,
     region_code: str,
@@ -96,7 +96,7 @@ def _search(request: HttpRequest) -> tuple[RecordSearchForm, str]:
     return form, form.cleaned_data["q"] if form.is_valid() else ""
 
 
-def _masked(user: User, value: str) -> str:
+def masked_number(user: User, value: str) -> str:
     return value if shows_full_id_numbers(user) else mask_id_number(value)
 
 
@@ -165,7 +165,7 @@ def person_record_list(request: HttpRequest, year: int, code: str) -> HttpRespon
     page = _page(request, records)
     rows = [_shown_record(user, record) for record in page.object_list]
 
-    _log_shown(
+    log_shown(
         request,
         region_code=region.code,
         target=_("登记表记录名单查询") if query else _("登记表记录名单"),
@@ -184,7 +184,9 @@ def _shown_record(user: User, record: object) -> ShownRecord:
     assert isinstance(record, PersonRecord)
     person = record.person
     number = record.basic_certificate_number or person.certificate_number
-    return ShownRecord(record, record.basic_name or person.name, _masked(user, number))
+    return ShownRecord(
+        record, record.basic_name or person.name, masked_number(user, number)
+    )
 
 
 @real_name_view
@@ -205,7 +207,7 @@ def pending_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
     page = _page(request, entries)
     rows = [_shown_entry(user, entry) for entry in page.object_list]
 
-    _log_shown(
+    log_shown(
         request,
         region_code=region.code,
         target=_("未录入名单"),
@@ -220,7 +222,7 @@ def pending_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
 
 def _shown_entry(user: User, entry: object) -> ShownEntry:
     assert isinstance(entry, BaseListEntry)
-    return ShownEntry(entry, _masked(user, entry.person.certificate_number))
+    return ShownEntry(entry, masked_number(user, entry.person.certificate_number))
 
 
 @real_name_view
@@ -229,7 +231,7 @@ def person_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     record = access.get_person_record_or_404(user, pk)
 
-    _log_shown(
+    log_shown(
         request,
         region_code=record.region_code,
         target=_("残疾人登记表#%(pk)s") % {"pk": record.pk},
@@ -249,7 +251,7 @@ def person_record_history(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     record = access.get_person_record_or_404(user, pk)
 
-    _log_shown(
+    log_shown(
         request,
         region_code=record.region_code,
         target=_("残疾人登记表#%(pk)s更正记录") % {"pk": record.pk},

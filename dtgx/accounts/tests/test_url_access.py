@@ -255,6 +255,51 @@ RULES: dict[str, Rule] = {
         (302, 404, 200),
         kwargs=lambda s: {"pk": _survey_community_record(s).pk},
     ),
+    "survey:person_entry_new": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {
+            "year": survey_helpers.make_round().year,
+            "person": _cili_person(s).pk,
+        },
+        marker=lambda s: _cili_person(s).name,
+    ),
+    "survey:person_entry_edit": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_person_record(s).pk},
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    "survey:entry_next": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.village),
+        marker=lambda s: f"{s.world.village.name} 2025年度：录入下一份",
+    ),
+    "survey:community_entry_new": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.village),
+        marker=lambda s: f"<dd>{s.world.village.name}（",
+    ),
+    "survey:community_entry_edit": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _survey_community_record(s).pk},
+        marker=lambda s: _survey_community_record(s).header_region_name or "",
+    ),
+    # The blank form holds no personal data: any logged-in user may print it.
+    "survey:print_form": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 200, 200),
+        kwargs=lambda s: {"kind": "person", "version": "2018"},
+    ),
 }
 
 
