@@ -9,13 +9,13 @@ and need the region scope only.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dtgx.accounts.access import may_see_real_names, region_scope
 from dtgx.accounts.models import User
-from dtgx.registry.models import BaseListEntry
+from dtgx.registry.models import BaseListEntry, Person, Residence
 from dtgx.survey.models import CommunityRecord, PersonRecord, Round
 
 
@@ -31,6 +31,34 @@ def get_round_or_404(user: User, year: int) -> Round:
         return rounds_visible_to(user).get(year=year)
     except Round.DoesNotExist:
         raise Http404(_("没有%(year)s年度的动态更新。") % {"year": year}) from None
+
+
+def get_round_person_or_404(user: User, round: Round, pk: int) -> Person:
+    """The person to enter for ``round``: one whose residence on the round's
+    reference date lies in the user's subtree, wherever they live now (a
+    person who moves during the year is counted once, in the village of the
+    reference date). A person without a residence on that date is found by
+    the current residence, so that the service can say what is missing.
+    ``Http404`` otherwise (one query)."""
+    prefix = region_scope(user)
+    if prefix is None or not may_see_real_names(user):
+        raise _person_not_found()
+    on_reference_date = Residence.objects.on(round.reference_date)
+    resident_then = on_reference_date.filter(village__code__startswith=prefix).values(
+        "person_id"
+    )
+    without_residence = Q(region_code__startswith=prefix) & ~Exists(
+        on_reference_date.filter(person_id=OuterRef("pk"))
+    )
+    persons = Person.objects.filter(Q(pk__in=resident_then) | without_residence)
+    try:
+        return persons.select_related("village").get(pk=pk)
+    except Person.DoesNotExist:
+        raise _person_not_found() from None
+
+
+def _person_not_found() -> Http404:
+    return Http404(_("此人不存在，或标准时点时不在您的管辖范围内。"))
 
 
 def person_records_visible_to(user: User, round: Round) -> QuerySet[PersonRecord]:

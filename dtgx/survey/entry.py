@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dtgx.identity import mask_id_number
+from dtgx.identity import mask_id_number, normalize_identifier
 from dtgx.questionnaires.definitions import Item, ItemType, Questionnaire, Section
 from dtgx.questionnaires.export import skip_logic_to_json, value_to_json
 from dtgx.questionnaires.expressions import EvaluationError, Value, normalize_value
@@ -123,7 +123,7 @@ def _date(item: Item, text: str) -> Value:
 
 
 def _identifier(item: Item, text: str) -> Value:
-    value = text.replace(" ", "").upper()
+    value = normalize_identifier(text)
     if item.pattern and not re.search(item.pattern, value):
         raise InputError(_("号码的位数或格式不对，请对照登记表核对。"))
     return value

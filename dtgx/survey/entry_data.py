@@ -15,6 +15,7 @@ from dtgx.accounts.models import User
 from dtgx.identity import mask_id_number
 from dtgx.questionnaires.expressions import Value
 from dtgx.regions.models import Region
+from dtgx.registry.access import shows_full_id_numbers
 from dtgx.registry.models import BaseListEntry, Person
 from dtgx.survey import access, services
 from dtgx.survey.answers import values_of
@@ -116,7 +117,11 @@ def next_pending(user: User, round: Round, village: Region, *, query: str) -> Pe
     first = pending.first()
     entries: tuple[BaseListEntry, ...] = ()
     if query:
-        matching = pending.filter(person__in=Person.objects.matching(query))
+        matching = pending.filter(
+            person__in=Person.objects.matching(
+                query, partial_numbers=shows_full_id_numbers(user)
+            )
+        )
         entries = tuple(matching[:SEARCH_LIMIT])
     elif first is not None:
         entries = (first,)

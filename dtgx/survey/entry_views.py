@@ -30,7 +30,7 @@ from dtgx.questionnaires.definitions import Questionnaire
 from dtgx.questionnaires.expressions import Value
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
-from dtgx.registry.access import get_person_or_404, shows_full_id_numbers
+from dtgx.registry.access import shows_full_id_numbers
 from dtgx.registry.models import Person
 from dtgx.survey import access, services
 from dtgx.survey.answers import values_of
@@ -122,9 +122,9 @@ def _submission(
 def _check_correction(submission: Submission) -> None:
     """A correction names its reason and responsible person; say so beside
     the fields before the service says it at the top."""
-    if not submission.reason.strip():
+    if not services.clean_text(submission.reason):
         submission.errors[REASON_FIELD] = [_("请填写更正原因。")]
-    if not submission.responsible.strip():
+    if not services.clean_text(submission.responsible):
         submission.errors[RESPONSIBLE_FIELD] = [_("请填写责任人。")]
 
 
@@ -191,7 +191,7 @@ def person_entry_new(request: HttpRequest, year: int, person: int) -> HttpRespon
     registry's name and number."""
     user = acting_user(request)
     round = access.get_round_or_404(user, year)
-    holder = get_person_or_404(user, person)
+    holder = access.get_round_person_or_404(user, round, person)
     _check_roles(user, services.ENTRY_ROLES)
     entered = access.person_records_visible_to(user, round).filter(person=holder)
     if (record := entered.first()) is not None:

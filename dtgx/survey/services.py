@@ -16,6 +16,8 @@ and new values live in ``RecordChange`` rows.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,8 +33,13 @@ from dtgx.accounts.access import is_in_scope
 from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import User
 from dtgx.accounts.roles import Role
-from dtgx.identity import age_on
-from dtgx.questionnaires.definitions import Questionnaire
+from dtgx.identity import (
+    age_on,
+    check_certificate_number,
+    check_id_number,
+    normalize_identifier,
+)
+from dtgx.questionnaires.definitions import Item, ItemType, Questionnaire
 from dtgx.questionnaires.expressions import EvaluationError, Value, normalize_value
 from dtgx.questionnaires.relevance import CleanedAnswers, clean_answers
 from dtgx.regions.codes import NATION_CODE, Level, ancestor_codes
@@ -53,6 +60,10 @@ from dtgx.survey.models import (
     SurveyMethod,
     SurveyRecord,
 )
+
+# The years a round may have.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
 # Who may enter new records and drafts, and who may correct saved ones.
 ENTRY_ROLES = (Role.COLLECTOR, Role.ENTRY_CLERK, Role.OFFICE_DIRECTOR)
@@ -76,6 +87,20 @@ PER_VISIT_ITEMS = frozenset(
         "footer.remarks",
     }
 )
+
+# Text items at least this long take several lines (the remarks): they keep
+# their line breaks, other text becomes one line.
+LONG_TEXT_LENGTH = 200
+
+# Identifier items by what they hold: the holder's own certificate number,
+# and identity numbers of other people (the householder). The region code
+# (H1) is filled by the service and checked against the village.
+CERTIFICATE_ITEMS = frozenset({"basic.certificate_number"})
+ID_NUMBER_ITEMS = frozenset({"footer.householder_id_number"})
+
+# Unicode categories removed from text: control, format (zero-width marks,
+# byte order mark, bidi overrides) and lone surrogates.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 
 _Record = TypeVar("_Record", bound=SurveyRecord)
 
@@ -108,6 +133,7 @@ def create_round(
     campaign window must lie in ``year`` (FC-24) and the window must not
     end before it starts. Writes ``survey.round.create``."""
     _check_national_director(actor)
+    _check_round_year(year)
     _check_round_dates(year, reference_date, campaign_start, campaign_end)
     _check_form_version(form_version)
     if Round.objects.filter(year=year).exists():
@@ -186,6 +212,19 @@ def _transition(
 def _check_national_director(actor: User) -> None:
     if actor.region_id != NATION_CODE or not actor.has_role(Role.OFFICE_DIRECTOR):
         raise PermissionDenied(_("年度动态更新只能由全国动态更新办主任建立和开关。"))
+
+
+def _check_round_year(year: object) -> None:
+    if (
+        not isinstance(year, int)
+        or isinstance(year, bool)
+        or not MIN_YEAR <= year <= MAX_YEAR
+    ):
+        raise ValidationError(
+            _("年度%(year)s不对，请填写%(min)s至%(max)s之间的四位年份。")
+            % {"year": year, "min": MIN_YEAR, "max": MAX_YEAR},
+            code="year",
+        )
 
 
 def _check_round_dates(
@@ -275,8 +314,11 @@ def create_person_record(
     the person's age on the reference date, sex, category, grade and hukou:
     items that do not apply are stored as NULL. Answer problems (an
     exclusive option ticked with others, unknown codes, values out of
-    range) refuse the save, and so do unanswered required items unless
-    ``draft``. Writes ``survey.person_record.create``. About eight
+    range, an identifier that is not valid or a certificate number (R2)
+    other than the person's own) refuse the save, and so do unanswered
+    required items unless ``draft``. Text answers lose control and format
+    characters and identifiers are normalised first (``_tidy``); text left
+    empty counts as unanswered. Writes ``survey.person_record.create``. About eight
     queries (residence, lock, round, duplicate, insert, audit), however
     many answers."""
     _check_role(actor, ENTRY_ROLES)
@@ -288,8 +330,14 @@ def create_person_record(
         round, village, survey_method, collector, survey_date
     )
     form = PersonRecord.questionnaire()
-    given = _with_fixed_items(form, answers, bookkeeping)
-    cleaned = _clean(form, given, person_derived(person, round), complete=not draft)
+    given = _with_fixed_items(form, _tidy(form, answers), bookkeeping)
+    cleaned = _clean(
+        form,
+        given,
+        person_derived(person, round),
+        complete=not draft,
+        holder=person,
+    )
 
     record = PersonRecord(
         round=round,
@@ -472,7 +520,11 @@ def _person_bookkeeping(
     collector: str,
     survey_date: date,
 ) -> dict[str, Any]:
-    if survey_method not in SurveyMethod.values:
+    if (
+        not isinstance(survey_method, int)
+        or isinstance(survey_method, bool)
+        or survey_method not in SurveyMethod.values
+    ):
         raise ValidationError(
             _("请选择调查方式：入户、见面、电话或失访。"), code="method"
         )
@@ -526,7 +578,7 @@ def create_community_record(
     _check_in_scope(actor, village.code)
     check_region_unlocked(round, village.code)  # before listing answer problems
     form = CommunityRecord.questionnaire()
-    given = _with_fixed_items(form, answers, {REGION_ITEM: village.code})
+    given = _with_fixed_items(form, _tidy(form, answers), {REGION_ITEM: village.code})
     cleaned = _clean(form, given, community_derived(village.code), complete=not draft)
     _check_fill_date(round, cleaned.values)
 
@@ -702,7 +754,9 @@ def _check_in_scope(actor: User, code: str) -> None:
 
 
 def _required_text(text: str, label: str, max_length: int = REASON_MAX_LENGTH) -> str:
-    cleaned = " ".join((text or "").split())
+    """``text`` cleaned like a one-line answer; refused when nothing visible
+    is left or it is too long."""
+    cleaned = clean_text(text if isinstance(text, str) else "")
     if not cleaned:
         raise ValidationError(
             _("请填写%(label)s。") % {"label": label}, code="required"
@@ -744,19 +798,107 @@ def _agrees(given: object, fixed: object) -> bool:
     return value is None or value == fixed
 
 
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """``text`` without control and format characters (zero-width marks,
+    byte order marks, bidi overrides, NUL) or lone surrogates, and with its
+    spacing tidied: one line with single spaces, or with ``multiline`` the
+    line breaks kept and each line tidied. Empty when nothing visible is
+    left; such an answer counts as missing."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for line in re.split("[\n\u2028\u2029\x85]", text):
+        kept = "".join(
+            " " if char.isspace() else char
+            for char in line
+            if char.isspace() or unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        )
+        lines.append(" ".join(kept.split()))
+    if not multiline:
+        return " ".join(line for line in lines if line)
+    return "\n".join(lines).strip("\n")
+
+
+def _tidy(form: Questionnaire, answers: Mapping[str, object]) -> dict[str, object]:
+    """The answers with text cleaned (``clean_text``) and identifiers
+    normalised (``normalize_identifier``: full-width folded, lowercase
+    ``x`` upper-cased, invisible characters removed); blank ones become
+    ``None``. Other answers and unknown items are left to ``clean_answers``."""
+    items = {item.id: item for item in form.items}
+    tidy = dict(answers)
+    for item_id, value in answers.items():
+        item = items.get(item_id)
+        if item is None or not isinstance(value, str):
+            continue
+        if item.type == ItemType.TEXT:
+            long = (item.max_length or 0) >= LONG_TEXT_LENGTH
+            tidy[item_id] = clean_text(value, multiline=long) or None
+        elif item.type == ItemType.IDENTIFIER:
+            tidy[item_id] = normalize_identifier(value) or None
+    return tidy
+
+
+def _identifier_errors(
+    form: Questionnaire, values: Mapping[str, Value], holder: Person | None
+) -> dict[str, list[str]]:
+    """Check the identifier items that have a value: the certificate number
+    (R2) must be valid and the holder's own, an identity number (F2) valid,
+    any other the item's pattern. Warnings (an unknown address code) do not
+    block."""
+    errors: dict[str, list[str]] = {}
+    for item in form.items:
+        value = values.get(item.id)
+        if item.type != ItemType.IDENTIFIER or item.id == REGION_ITEM:
+            continue
+        if not isinstance(value, str):
+            continue
+        found = _identifier_problems(item, value, holder)
+        if found:
+            errors[item.id] = [
+                _("%(number)s %(label)s：%(problem)s")
+                % {"number": item.number, "label": item.label, "problem": problem}
+                for problem in found
+            ]
+    return errors
+
+
+def _identifier_problems(item: Item, value: str, holder: Person | None) -> list[str]:
+    if item.id in CERTIFICATE_ITEMS:
+        check = check_certificate_number(value)
+        if not check.ok:
+            return [problem.message for problem in check.errors]
+        if holder is not None and check.value != holder.certificate_number:
+            return [
+                _(
+                    "与此人残疾人证上的证号不一致。登记表只能登记证件持有人本人，"
+                    "请核对证号；证号确有变更的，请先更正持证残疾人信息。"
+                )
+            ]
+        return []
+    if item.id in ID_NUMBER_ITEMS:
+        id_check = check_id_number(value)
+        return [problem.message for problem in id_check.errors]
+    if item.pattern and not re.search(item.pattern, value):
+        return [_("号码的位数或格式不对，请对照登记表核对。")]
+    return []
+
+
 def _clean(
     form: Questionnaire,
     answers: Mapping[str, object],
     derived: Mapping[str, object],
     *,
     complete: bool,
+    holder: Person | None = None,
 ) -> CleanedAnswers:
-    """Apply the skip logic; refuse answer problems, and unanswered
-    required items when ``complete``, with one message per item."""
+    """Apply the skip logic; refuse answer problems, identifiers that are
+    not valid (or, for the certificate number, not ``holder``'s), and
+    unanswered required items when ``complete``, with one message per item."""
     cleaned = clean_answers(form, answers, derived)
     errors: dict[str, list[str]] = {}
     for problem in cleaned.problems:
         errors.setdefault(problem.item_id, []).append(problem.message)
+    for item_id, found in _identifier_errors(form, cleaned.values, holder).items():
+        errors.setdefault(item_id, []).extend(found)
     if complete:
         for item_id in cleaned.missing_required:
             item = form.item(item_id)
@@ -852,8 +994,11 @@ def _update(
 
         old = stored_values(form, current)
         fixed = _fixed_items(current)
-        given = _with_fixed_items(form, {**old, **answers}, fixed)
-        cleaned = _clean(form, given, derive(current), complete=update.complete)
+        given = _with_fixed_items(form, {**old, **_tidy(form, answers)}, fixed)
+        holder = current.person if isinstance(current, PersonRecord) else None
+        cleaned = _clean(
+            form, given, derive(current), complete=update.complete, holder=holder
+        )
         changes = changed_items(form, old, cleaned.values)
         finishing = update.status == RecordStatus.DRAFT and update.complete
         if not changes and not finishing:
@@ -951,7 +1096,11 @@ def _person_mirror(round: Round, values: Mapping[str, Value]) -> dict[str, Any]:
         values[COLLECTOR_ITEM],
         values[DATE_ITEM],
     )
-    if not isinstance(method, int) or method not in SurveyMethod.values:
+    if (
+        not isinstance(method, int)
+        or isinstance(method, bool)
+        or method not in SurveyMethod.values
+    ):
         raise ValidationError(
             _("请选择调查方式：入户、见面、电话或失访。"), code="method"
         )

@@ -6,19 +6,19 @@ app_name = "survey"
 urlpatterns = [
     path("", views.round_list, name="round_list"),
     path("<int:year>/", views.round_home, name="round_home"),
-    path("<int:year>/region/<str:code>/", views.progress, name="progress"),
+    path("<int:year>/region/<region:code>/", views.progress, name="progress"),
     path(
-        "<int:year>/region/<str:code>/persons/",
+        "<int:year>/region/<region:code>/persons/",
         views.person_record_list,
         name="person_record_list",
     ),
     path(
-        "<int:year>/region/<str:code>/pending/",
+        "<int:year>/region/<region:code>/pending/",
         views.pending_list,
         name="pending_list",
     ),
     path(
-        "<int:year>/region/<str:code>/communities/",
+        "<int:year>/region/<region:code>/communities/",
         views.community_record_list,
         name="community_record_list",
     ),
@@ -50,12 +50,12 @@ urlpatterns = [
         name="person_entry_edit",
     ),
     path(
-        "<int:year>/region/<str:code>/next/",
+        "<int:year>/region/<region:code>/next/",
         entry_views.entry_next,
         name="entry_next",
     ),
     path(
-        "<int:year>/communities/new/<str:code>/",
+        "<int:year>/communities/new/<region:code>/",
         entry_views.community_entry_new,
         name="community_entry_new",
     ),

@@ -160,7 +160,11 @@ def person_record_list(request: HttpRequest, year: int, code: str) -> HttpRespon
         region_code__startswith=region.prefix
     )
     if query:
-        records = records.filter(person__in=Person.objects.matching(query))
+        records = records.filter(
+            person__in=Person.objects.matching(
+                query, partial_numbers=shows_full_id_numbers(user)
+            )
+        )
     records = records.select_related("person", "village").order_by("region_code", "pk")
     page = _page(request, records)
     rows = [_shown_record(user, record) for record in page.object_list]
@@ -202,7 +206,11 @@ def pending_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
         village__code__startswith=region.prefix
     )
     if query:
-        entries = entries.filter(person__in=Person.objects.matching(query))
+        entries = entries.filter(
+            person__in=Person.objects.matching(
+                query, partial_numbers=shows_full_id_numbers(user)
+            )
+        )
     entries = entries.select_related("person", "village").order_by("village_id", "pk")
     page = _page(request, entries)
     rows = [_shown_entry(user, entry) for entry in page.object_list]

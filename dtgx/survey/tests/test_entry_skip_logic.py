@@ -257,11 +257,11 @@ def test_h_culture_is_asked_from_six_of_those_living_at_home(desk: Desk) -> None
 
 
 def test_footer_householder_is_asked_only_of_persons_present(desk: Desk) -> None:
-    present = desk.enter(footer__householder_id_number="430821199501010011")
+    present = desk.enter(footer__householder_id_number="43082119950101001X")
     deceased = desk.enter(header__person_status=DECEASED, footer__remarks="已去世")
 
     assert present.footer_householder_name == "王建国"
-    assert present.footer_householder_id_number == "430821199501010011"
+    assert present.footer_householder_id_number == "43082119950101001X"
     assert deceased.footer_householder_name is None
     assert deceased.footer_householder_id_number is None
     assert (deceased.footer_respondent, deceased.footer_collector) == (

@@ -239,6 +239,10 @@ def test_the_history_shows_each_item_old_and_new_with_who_and_why(
     record: PersonRecord,
     django_assert_max_num_queries: MaxQueries,
 ) -> None:
+    # The holder was reassessed: the registry has the new certificate first.
+    Person.objects.filter(pk=record.person_id).update(
+        certificate_number=record.person.id_number + "44", grade=4
+    )
     services.change_person_record(
         cili_clerk,
         record,
