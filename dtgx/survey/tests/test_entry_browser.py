@@ -112,6 +112,8 @@ def test_a_clerk_keys_a_whole_form_and_the_skip_logic_follows(
     round: Round = make_round()
     base = live_server.url
     page = browser.new_page()
+    # Generous: CI runs this beside a busy database on two cores.
+    page.set_default_timeout(60_000)
     _log_in(page, base, clerk)
     page.goto(base + reverse("survey:person_entry_new", args=[round.year, farmer.pk]))
     keys = Keys(page)
