@@ -130,6 +130,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     bench_regions()
 
+    from dtgx.validation.bench import bench_audit
+
+    # SQLite gets a tenth of the national-scale figure to keep `make bench`
+    # short; PostgreSQL runs the full million of the target.
+    default = "1000000" if url.startswith("postgres") else "100000"
+    print("\nlogic audit (national rule set)")
+    bench_audit(int(os.environ.get("BENCH_AUDIT_RECORDS", default)))
+
 
 if __name__ == "__main__":
     main()
