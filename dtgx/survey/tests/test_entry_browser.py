@@ -205,6 +205,8 @@ def test_a_clerk_keys_a_whole_form_and_the_skip_logic_follows(
     assert record.culture_not_taking_part_reasons_2 is None
 
     # Enter opens the next person; the batch's collector and date come along.
+    # Chromium applies autofocus at a rendering update after load: wait for it.
+    page.wait_for_function("document.activeElement.id === 'next-entry'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/persons/new/**")
     assert "李秀英" in page.inner_text("dl.entry-header")
