@@ -47,6 +47,13 @@ def shows_full_id_numbers(user: User) -> bool:
     return bool(user.role_set & UNMASKED_ID_ROLES)
 
 
+def persons_matching(user: User, query: str) -> PersonQuerySet:
+    """Persons a search box entry of ``user`` finds. Roles that see masked
+    numbers match whole numbers only, so that searching by prefixes cannot
+    reveal the hidden digits. Not scoped: filter the result by scope."""
+    return Person.objects.matching(query, partial_numbers=shows_full_id_numbers(user))
+
+
 def id_for_display(user: User, value: str) -> str:
     return value if shows_full_id_numbers(user) else mask_id_number(value)
 

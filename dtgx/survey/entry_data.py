@@ -15,7 +15,7 @@ from dtgx.accounts.models import User
 from dtgx.identity import mask_id_number
 from dtgx.questionnaires.expressions import Value
 from dtgx.regions.models import Region
-from dtgx.registry.access import shows_full_id_numbers
+from dtgx.registry.access import persons_matching
 from dtgx.registry.models import BaseListEntry, Person
 from dtgx.survey import access, services
 from dtgx.survey.answers import values_of
@@ -117,11 +117,7 @@ def next_pending(user: User, round: Round, village: Region, *, query: str) -> Pe
     first = pending.first()
     entries: tuple[BaseListEntry, ...] = ()
     if query:
-        matching = pending.filter(
-            person__in=Person.objects.matching(
-                query, partial_numbers=shows_full_id_numbers(user)
-            )
-        )
+        matching = pending.filter(person__in=persons_matching(user, query))
         entries = tuple(matching[:SEARCH_LIMIT])
     elif first is not None:
         entries = (first,)

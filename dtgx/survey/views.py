@@ -26,10 +26,13 @@ from dtgx.accounts.access import (
 )
 from dtgx.accounts.audit import log_access
 from dtgx.accounts.models import AccessAction, User
-from dtgx.identity import mask_id_number
 from dtgx.regions.codes import Level
-from dtgx.registry.access import shows_full_id_numbers
-from dtgx.registry.models import BaseListEntry, Person
+from dtgx.registry.access import (
+    id_for_display,
+    persons_matching,
+    shows_full_id_numbers,
+)
+from dtgx.registry.models import BaseListEntry
 from dtgx.survey import access
 from dtgx.survey.answers import values_of
 from dtgx.survey.display import build_history, build_sections
@@ -97,7 +100,7 @@ def _search(request: HttpRequest) -> tuple[RecordSearchForm, str]:
 
 
 def masked_number(user: User, value: str) -> str:
-    return value if shows_full_id_numbers(user) else mask_id_number(value)
+    return id_for_display(user, value)
 
 
 # --- rounds and progress ---------------------------------------------------
@@ -160,11 +163,7 @@ def person_record_list(request: HttpRequest, year: int, code: str) -> HttpRespon
         region_code__startswith=region.prefix
     )
     if query:
-        records = records.filter(
-            person__in=Person.objects.matching(
-                query, partial_numbers=shows_full_id_numbers(user)
-            )
-        )
+        records = records.filter(person__in=persons_matching(user, query))
     records = records.select_related("person", "village").order_by("region_code", "pk")
     page = _page(request, records)
     rows = [_shown_record(user, record) for record in page.object_list]
@@ -206,11 +205,7 @@ def pending_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
         village__code__startswith=region.prefix
     )
     if query:
-        entries = entries.filter(
-            person__in=Person.objects.matching(
-                query, partial_numbers=shows_full_id_numbers(user)
-            )
-        )
+        entries = entries.filter(person__in=persons_matching(user, query))
     entries = entries.select_related("person", "village").order_by("village_id", "pk")
     page = _page(request, entries)
     rows = [_shown_entry(user, entry) for entry in page.object_list]

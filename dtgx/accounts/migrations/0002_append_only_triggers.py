@@ -1,49 +1,27 @@
-"""Database triggers that refuse changes to the access log and the audit
-trail, so that not even code bypassing the ORM can rewrite them.
-
-PostgreSQL refuses UPDATE and DELETE. SQLite refuses UPDATE only: Django's
-test teardown empties tables with DELETE there (PostgreSQL uses TRUNCATE,
-which row triggers do not see); deletes are refused by the models.
-"""
+"""Triggers that refuse changes to the access log and the audit trail, so
+that not even code bypassing the ORM can rewrite them (see
+``dtgx.accounts.append_only`` for what each database refuses)."""
 
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
+from dtgx.accounts.append_only import (
+    create_append_only_trigger,
+    drop_append_only_trigger,
+)
+
 TABLES = ["accounts_accesslog", "accounts_auditevent"]
 
 
 def create_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE OR REPLACE FUNCTION dtgx_refuse_change() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; "
-            "END; "
-            "$$ LANGUAGE plpgsql"
-        )
-        for table in TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
-                f"ON {table} FOR EACH ROW EXECUTE FUNCTION dtgx_refuse_change()"
-            )
-    elif vendor == "sqlite":
-        for table in TABLES:
-            schema_editor.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+    for table in TABLES:
+        create_append_only_trigger(schema_editor, table)
 
 
 def drop_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    vendor = schema_editor.connection.vendor
     for table in TABLES:
-        if vendor == "postgresql":
-            schema_editor.execute(
-                f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"
-            )
-        elif vendor == "sqlite":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only")
+        drop_append_only_trigger(schema_editor, table)
 
 
 class Migration(migrations.Migration):
