@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dtgx.questionnaires",
     "dtgx.registry",
     "dtgx.survey",
+    "dtgx.validation",
     "dtgx.demo",
 ]
 

@@ -60,6 +60,7 @@ from dtgx.survey.models import (
     SurveyMethod,
     SurveyRecord,
 )
+from dtgx.survey.signals import record_saved, rule_set_checks
 
 # The years a round may have.
 MIN_YEAR = 2000
@@ -136,6 +137,9 @@ def create_round(
     _check_round_year(year)
     _check_round_dates(year, reference_date, campaign_start, campaign_end)
     _check_form_version(form_version)
+    rule_set_version = _required_text(rule_set_version, _("审核规则版本"))
+    for check in rule_set_checks:
+        check(rule_set_version)
     if Round.objects.filter(year=year).exists():
         raise ValidationError(
             _("%(year)s年度动态更新已经建立，请勿重复建立。") % {"year": year},
@@ -146,7 +150,7 @@ def create_round(
         round = Round.objects.create(
             year=year,
             form_version=form_version,
-            rule_set_version=_required_text(rule_set_version, _("审核规则版本")),
+            rule_set_version=rule_set_version,
             reference_date=reference_date,
             campaign_start=campaign_start,
             campaign_end=campaign_end,
@@ -947,6 +951,7 @@ def _insert(
                 region_code=record.region_code,
                 after={"version": 1, "status": record.status},
             )
+            record_saved.send(type(record), record=record, actor=actor, changed=None)
     except IntegrityError:
         if duplicate().exists():
             raise ValidationError(duplicate_message, code="duplicate") from None
@@ -1007,6 +1012,13 @@ def _update(
         _write(actor, current, form, cleaned, update)
         change = _history(actor, current, changes, update)
         _audit_update(actor, current, changes, update)
+        current.refresh_from_db()
+        record_saved.send(
+            model,
+            record=current,
+            actor=actor,
+            changed=frozenset(c.item_id for c in changes),
+        )
     record.refresh_from_db()
     return change
 

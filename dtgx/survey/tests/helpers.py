@@ -67,7 +67,7 @@ def make_round(year: int = YEAR, *, status: RoundStatus = RoundStatus.OPEN) -> R
         year=year,
         defaults={
             "form_version": "2018",
-            "rule_set_version": "2018-1",
+            "rule_set_version": "national-2018",
             "reference_date": date(year, 6, 30),
             "campaign_start": date(year, 7, 1),
             "campaign_end": date(year, 10, 31),

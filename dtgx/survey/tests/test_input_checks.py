@@ -335,7 +335,7 @@ def test_it_refuses_a_round_year_outside_2000_to_2100(
             national_director,
             year=year,
             form_version="2018",
-            rule_set_version="2018-3",
+            rule_set_version="national-2018",
             reference_date=date(2026, 6, 30),
             campaign_start=date(2026, 7, 1),
             campaign_end=date(2026, 11, 30),

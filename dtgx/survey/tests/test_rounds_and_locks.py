@@ -26,7 +26,7 @@ from dtgx.survey.tests.helpers import (
 NEW_ROUND: dict[str, Any] = {
     "year": 2026,
     "form_version": "2018",
-    "rule_set_version": "2018-3",
+    "rule_set_version": "national-2018",
     "reference_date": date(2026, 6, 30),
     "campaign_start": date(2026, 7, 1),
     "campaign_end": date(2026, 11, 30),

@@ -19,3 +19,15 @@ def postgresql_audit(request: pytest.FixtureRequest) -> Audit:
     audit = Audit(connection, load_rule_set())
     audit.create()
     return audit
+
+
+# The survey's personas and records, for the findings tests.
+from dtgx.survey.tests.conftest import (  # noqa: E402, F401
+    cili_auditor,
+    cili_clerk,
+    farmer,
+    national_director,
+    record,
+    round,
+    sangzhi_clerk,
+)

@@ -1,0 +1,111 @@
+"""Download responses: the file name header and the streamed bodies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.http import FileResponse, StreamingHttpResponse
+
+from dtgx.exports import (
+    Column,
+    ColumnKind,
+    attachment_header,
+    csv_response,
+    xlsx_response,
+)
+from dtgx.exports.tests.helpers import (
+    browser_filename,
+    disposition_params,
+    read_csv,
+    read_xlsx,
+)
+
+COLUMNS = [
+    Column("姓名", ColumnKind.TEXT),
+    Column("残疾人证号", ColumnKind.IDENTIFIER),
+    Column("填报时间", ColumnKind.DATETIME),
+]
+ROWS: list[list[object]] = [
+    ["张三", "43082119900101123X43", datetime(2025, 6, 30, 16, 0, tzinfo=UTC)],
+    ["=李四", "01234567890123456742", None],
+]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["慈利县残疾人名单2025.xlsx", "名单 (第1批)；含疑问.csv", "list-2025.csv"],
+)
+def test_a_file_name_round_trips_through_the_header(name: str) -> None:
+    header = attachment_header(name)
+
+    assert browser_filename(header) == name
+    kind, params = disposition_params(header)
+    assert kind == "attachment"
+    params["filename"].encode("ascii")
+
+
+def test_a_chinese_name_has_an_ascii_fallback() -> None:
+    _, params = disposition_params(attachment_header("慈利县名单2025.xlsx"))
+
+    assert params["filename"] == '"2025.xlsx"'
+    _, params = disposition_params(attachment_header("名单.csv"))
+    assert params["filename"] == '"export.csv"'
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'a\r\nSet-Cookie: x=1".csv',
+        'x"; filename="evil.exe',
+        "../../etc/名单.csv",
+        "名单\x00\x85.csv",
+    ],
+)
+def test_nothing_can_be_injected_through_the_name(name: str) -> None:
+    header = attachment_header(name)
+
+    assert not any(char in header for char in "\r\n\x00\x85")
+    assert header.count('"') == 2
+    saved = browser_filename(header)
+    assert not any(char in saved for char in '/\\"\r\n')
+
+
+def test_an_empty_name_becomes_export() -> None:
+    assert browser_filename(attachment_header(" \r\n")) == "export"
+
+
+def test_csv_response_streams_a_named_csv() -> None:
+    response = csv_response("慈利县名单", COLUMNS, iter(ROWS))
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+    assert browser_filename(response["Content-Disposition"]) == "慈利县名单.csv"
+    data, rows = read_csv(response.streaming_content)  # type: ignore[arg-type]
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert rows[1:] == [
+        ["张三", "43082119900101123X43", "2025-07-01 00:00:00"],
+        ["'=李四", "01234567890123456742", ""],
+    ]
+
+
+def test_xlsx_response_serves_a_finished_workbook() -> None:
+    response = xlsx_response("慈利县名单.xlsx", COLUMNS, iter(ROWS), "名单")
+
+    assert isinstance(response, FileResponse)
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    assert browser_filename(response["Content-Disposition"]) == "慈利县名单.xlsx"
+    data = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    response.close()
+    assert int(response["Content-Length"]) == len(data)
+    sheet = read_xlsx(data)["名单"]
+    assert [cell.value for cell in sheet[3]] == ["'=李四", "01234567890123456742", None]
+    assert sheet["B2"].number_format == "@"
+
+
+def test_xlsx_response_raises_before_responding_on_a_bad_value() -> None:
+    rows: list[list[object]] = [["张三", "430821", datetime(2025, 6, 30)]]
+
+    with pytest.raises(ValueError, match="aware"):
+        xlsx_response("名单.xlsx", COLUMNS, rows, "名单")
