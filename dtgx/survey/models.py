@@ -183,6 +183,11 @@ class PersonRecord(SurveyRecord, PersonAnswers2018):
             models.Index(
                 fields=["round", "region_code"], name="person_record_round_idx"
             ),
+            # The audit looks for a certificate number entered twice a round.
+            models.Index(
+                fields=["round", "basic_certificate_number"],
+                name="person_record_r2_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

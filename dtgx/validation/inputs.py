@@ -25,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 
 from dtgx.identity import age_on, check_id_number
 from dtgx.identity.address import is_mainland_province_prefix
@@ -130,35 +131,45 @@ def community_inputs(region_code: str) -> dict[str, object]:
 # --- Facts from the database ------------------------------------------------------
 
 
-def record_facts(record: PersonRecord) -> RecordFacts:
-    """The facts of one stored person record (one query for the holder)."""
-    person = Person.objects.only(*HOLDER_FIELDS).get(pk=record.person_id)
-    return RecordFacts(
-        name=getattr(record, _column(NAME_ITEM)),
-        certificate_number=getattr(record, _column(CERTIFICATE_ITEM)),
-        region_code=getattr(record, _column(REGION_ITEM)),
-        householder_id=getattr(record, _column(HOUSEHOLDER_ID_ITEM)),
-        holder=_holder(person),
-    )
-
-
-def round_facts(record: PersonRecord, facts: RecordFacts, today: date) -> RoundFacts:
-    """The round facts of one record: three small queries."""
+def record_facts(record: PersonRecord, today: date) -> tuple[RecordFacts, RoundFacts]:
+    """The facts of one stored person record, in one query: the holder,
+    and whether the holder is in the base list of the round's year, the
+    certificate number is on another record of the round, and H1 is a
+    village code in use. Written in SQL: it runs on every save, and the
+    ORM spent ten times longer composing it than the database running it.
+    """
     round = record.round
-    in_base_list = BaseListEntry.objects.filter(
-        year=round.year, person_id=record.person_id
-    ).exists()
-    duplicate = bool(facts.certificate_number) and (
-        PersonRecord.objects.filter(
-            round=round, **{_column(CERTIFICATE_ITEM): facts.certificate_number}
-        )
-        .exclude(pk=record.pk)
-        .exists()
+    certificate = getattr(record, _column(CERTIFICATE_ITEM))
+    region = getattr(record, _column(REGION_ITEM))
+    with connection.cursor() as cursor:
+        cursor.execute(_FACTS_SQL, _facts_params(record, certificate, region))
+        row = cursor.fetchone()
+    facts = RecordFacts(
+        name=getattr(record, _column(NAME_ITEM)),
+        certificate_number=certificate,
+        region_code=region,
+        householder_id=getattr(record, _column(HOUSEHOLDER_ID_ITEM)),
+        holder=Holder(*row[: len(HOLDER_FIELDS)]),
     )
-    valid = bool(facts.region_code) and (
-        valid_village_codes(round, [facts.region_code or ""]) != set()
-    )
-    return RoundFacts(round, today, in_base_list, duplicate, valid)
+    listed, duplicate, valid = (bool(v) for v in row[len(HOLDER_FIELDS) :])
+    return facts, RoundFacts(round, today, listed, duplicate, valid)
+
+
+def _facts_params(
+    record: PersonRecord, certificate: str | None, region: str | None
+) -> list[int | str]:
+    year = record.round.year
+    return [
+        year,
+        record.round_id,
+        certificate or "",
+        record.pk,
+        year,
+        year,
+        int(Level.VILLAGE),
+        region or "",
+        record.person_id,
+    ]
 
 
 HOLDER_FIELDS = (
@@ -172,16 +183,23 @@ HOLDER_FIELDS = (
 )
 
 
-def _holder(person: Person) -> Holder:
-    return Holder(
-        name=person.name,
-        sex=person.sex,
-        birth_date=person.birth_date,
-        category=person.category,
-        grade=person.grade,
-        hukou_type=person.hukou_type,
-        status=person.status,
-    )
+_ENTRY = BaseListEntry._meta.db_table
+_RECORD = PersonRecord._meta.db_table
+_CERTIFICATE = PersonRecord.questionnaire().item(CERTIFICATE_ITEM).column
+_REGION = Region._meta.db_table
+_PERSON = Person._meta.db_table
+# Our own table and column names; every value is a parameter.
+_FACTS_SQL = f"""
+SELECT p.name, p.sex, p.birth_date, p.category, p.grade, p.hukou_type, p.status,
+  EXISTS (SELECT 1 FROM {_ENTRY} e WHERE e.person_id = p.id AND e.year = %s),
+  EXISTS (SELECT 1 FROM {_RECORD} o WHERE o.round_id = %s
+          AND o.{_CERTIFICATE} = %s AND o.id <> %s),
+  EXISTS (SELECT 1 FROM {_REGION} g
+          WHERE (g.valid_from IS NULL OR g.valid_from <= %s)
+          AND (g.valid_to IS NULL OR g.valid_to >= %s)
+          AND g.level = %s AND g.code = %s)
+FROM {_PERSON} p WHERE p.id = %s
+"""  # noqa: S608
 
 
 def valid_village_codes(round: Round, codes: Iterable[str]) -> set[str]:
@@ -190,18 +208,22 @@ def valid_village_codes(round: Round, codes: Iterable[str]) -> set[str]:
     wanted = {code for code in codes if code}
     if not wanted:
         return set()
-    in_use = (Q(valid_from__isnull=True) | Q(valid_from__lte=round.year)) & (
-        Q(valid_to__isnull=True) | Q(valid_to__gte=round.year)
-    )
     found: set[str] = set()
     chunk = sorted(wanted)
     for start in range(0, len(chunk), 500):
         found.update(
-            Region.objects.filter(
-                in_use, code__in=chunk[start : start + 500], level=Level.VILLAGE
-            ).values_list("code", flat=True)
+            _villages_in_use(round)
+            .filter(code__in=chunk[start : start + 500])
+            .values_list("code", flat=True)
         )
     return found
+
+
+def _villages_in_use(round: Round) -> QuerySet[Region]:
+    in_use = (Q(valid_from__isnull=True) | Q(valid_from__lte=round.year)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=round.year)
+    )
+    return Region.objects.filter(in_use, level=Level.VILLAGE)
 
 
 def bulk_person_inputs(

@@ -22,6 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,6 @@ from dtgx.validation.inputs import (
     community_inputs,
     person_inputs,
     record_facts,
-    round_facts,
 )
 from dtgx.validation.models import (
     EXPLANATION_MAX_LENGTH,
@@ -102,7 +102,14 @@ def rule_set_for(round: Round, region_code: str) -> RuleSet:
             % {"year": round.year, "name": national},
             code="rule_set",
         )
-    return load_rule_set(national, province_rule_file(national, region_code[:2]))
+    return _rule_set(national, region_code[:2])
+
+
+@cache
+def _rule_set(national: str, province: str) -> RuleSet:
+    """Rule sets by name and province, parsed once per process (a new rule
+    set version is a deployment)."""
+    return load_rule_set(national, province_rule_file(national, province))
 
 
 def province_rule_file(national: str, province: str) -> Path | None:
@@ -150,7 +157,7 @@ def audit_saved_record(
     else:
         assert isinstance(record, CommunityRecord)
         derived = community_inputs(record.region_code)
-        CommunityInputs.objects.update_or_create(record=record, defaults=derived)
+        _upsert(CommunityInputs(record=record, **derived))
         # The village's person records read this form (cross-form rules).
         _audit_subtree(actor, record.round, record.region_code, ("person",))
         linked = {}
@@ -173,30 +180,47 @@ def audit_saved_record(
 
 
 def _save_person_inputs(record: PersonRecord) -> dict[str, object]:
-    facts = record_facts(record)
-    inputs = person_inputs(facts, round_facts(record, facts, today_in_shanghai()))
-    PersonInputs.objects.update_or_create(record=record, defaults=inputs)
+    facts, context = record_facts(record, today_in_shanghai())
+    inputs = person_inputs(facts, context)
+    _upsert(PersonInputs(record=record, **inputs))
     return inputs
 
 
+def _upsert(row: PersonInputs | CommunityInputs) -> None:
+    """Insert or replace one inputs row in one statement."""
+    fields = [f.name for f in row._meta.fields if f.name != "record"]
+    type(row).objects.bulk_create(
+        [row],  # type: ignore[list-item]
+        update_conflicts=True,
+        unique_fields=["record"],
+        update_fields=fields,
+    )
+
+
 def _community_values(record: PersonRecord) -> dict[str, object] | None:
-    community = CommunityRecord.objects.filter(
+    found = CommunityRecord.objects.filter(
         round=record.round_id, village=record.village_id, status=RecordStatus.SAVED
-    ).first()
-    if community is None:
-        return None
-    return dict(values_of(CommunityRecord.questionnaire(), community))
+    ).order_by()[:1]
+    for community in found:
+        return dict(values_of(CommunityRecord.questionnaire(), community))
+    return None
 
 
 def _last_values(record: PersonRecord) -> dict[str, object] | None:
-    last = PersonRecord.objects.filter(
-        round__year=record.round.year - 1,
-        person=record.person_id,
-        status=RecordStatus.SAVED,
-    ).first()
-    if last is None:
+    """The holder's saved record of the year before, if there is one."""
+    last_round = (
+        Round.objects.filter(year=record.round.year - 1)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if last_round is None:
         return None
-    return dict(values_of(PersonRecord.questionnaire(), last))
+    found = PersonRecord.objects.filter(
+        round=last_round, person=record.person_id, status=RecordStatus.SAVED
+    ).order_by()[:1]
+    for last in found:
+        return dict(values_of(PersonRecord.questionnaire(), last))
+    return None
 
 
 def _sync_one(

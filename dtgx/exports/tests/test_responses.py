@@ -90,7 +90,9 @@ def test_csv_response_streams_a_named_csv() -> None:
     ]
 
 
-def test_xlsx_response_serves_a_finished_workbook() -> None:
+def test_xlsx_response_serves_a_finished_workbook(db: None) -> None:
+    # ``db``: closing a response sends ``request_finished``, on which Django
+    # checks the database connections the earlier tests opened.
     response = xlsx_response("慈利县名单.xlsx", COLUMNS, iter(ROWS), "名单")
 
     assert isinstance(response, FileResponse)
