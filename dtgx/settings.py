@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "dtgx.registry",
     "dtgx.survey",
     "dtgx.validation",
+    "dtgx.reporting",
+    "dtgx.quality",
     "dtgx.demo",
 ]
 
