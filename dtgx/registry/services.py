@@ -31,6 +31,7 @@ from dtgx.registry import checks, loader
 from dtgx.registry.checks import LoadReport
 from dtgx.registry.loader import LoadContext
 from dtgx.registry.models import BaseList, Person, Residence, Status
+from dtgx.registry.signals import base_list_checks
 from dtgx.registry.sources import BaseListError, read_base_list_file
 
 # Roles that may change registry data and load base lists.
@@ -255,6 +256,11 @@ def load_base_list(
     when the file cannot be read or the list does not fit the round.
     """
     _check_may_load(actor, region, year=year, reference_date=reference_date)
+    for check in base_list_checks:
+        try:
+            check(year, region.code)
+        except ValidationError as error:
+            raise BaseListError(" ".join(error.messages)) from None
     source = read_base_list_file(path_or_file)
     report = LoadReport(
         source=source.name,

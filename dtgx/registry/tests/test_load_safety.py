@@ -325,3 +325,18 @@ def test_it_serialises_simultaneous_loads_of_one_year(
     errors = [result for result in results if isinstance(result, Exception)]
     assert all(isinstance(error, BaseListError) for error in errors), errors
     assert BaseList.objects.filter(year=YEAR).count() == 1
+
+
+def test_it_refuses_a_load_into_a_region_whose_round_is_locked(
+    world: World, cili_clerk: User, tmp_path: Path
+) -> None:
+    from dtgx.survey.models import RegionLock
+    from dtgx.survey.tests.helpers import make_round
+
+    round = make_round(YEAR)
+    RegionLock.objects.create(round=round, region_code=world.cili.code, reason="已上报")
+    path = write_csv(tmp_path / "list.csv", holder_rows(2))
+
+    with pytest.raises(BaseListError, match="数据已锁定"):
+        load(cili_clerk, path, world.cili, dry_run=True)
+    assert not Person.objects.exists()
