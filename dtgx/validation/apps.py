@@ -19,8 +19,8 @@ class ValidationConfig(AppConfig):
 
 
 def _audit_on_save(sender: type, **kwargs: Any) -> None:
-    from dtgx.validation.services import audit_saved_record
+    from dtgx.validation.services import audit_on_save
 
-    audit_saved_record(
+    audit_on_save(
         kwargs["record"], actor=kwargs["actor"], changed=kwargs["changed"]
     )

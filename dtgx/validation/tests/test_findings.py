@@ -234,3 +234,27 @@ def test_a_round_must_name_an_existing_rule_set(national_director: User) -> None
             campaign_start=date(2026, 7, 1),
             campaign_end=date(2026, 10, 31),
         )
+
+
+def test_a_deferred_batch_finds_what_single_saves_find(
+    world: World, cili_clerk: User, cili_auditor: User, round: Round
+) -> None:
+    from django.db import transaction
+
+    from dtgx.validation.services import deferred_audit
+
+    single = [enter(cili_clerk, store_person(world.village, n), round) for n in (1, 2)]
+    with transaction.atomic(), deferred_audit(cili_clerk):
+        batch = [
+            enter(cili_clerk, store_person(world.village, n), round) for n in (3, 4)
+        ]
+        assert not Finding.objects.filter(person_record__in=batch).exists()
+    assert all(rules(r) == FRESH_RULES for r in single + batch)
+
+    correct(cili_clerk, single[0], basic__name="王建军")
+    query = finding(single[0], "ID10")
+    verify_finding(cili_auditor, query, "已入户核实，情况属实")
+    with transaction.atomic(), deferred_audit(cili_clerk):
+        correct(cili_clerk, single[0], basic__name="王建民")
+    query.refresh_from_db()
+    assert query.status == FindingStatus.OPEN
