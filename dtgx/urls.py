@@ -9,6 +9,7 @@ urlpatterns = [
     path("regions/", include("dtgx.regions.urls")),
     path("registry/", include("dtgx.registry.urls")),
     path("survey/", include("dtgx.survey.urls")),
+    path("audit/", include("dtgx.validation.urls")),
 ]
 
 handler403 = "dtgx.errors.permission_denied"

@@ -128,6 +128,13 @@ def _check_correction(submission: Submission) -> None:
         submission.errors[RESPONSIBLE_FIELD] = [_("请填写责任人。")]
 
 
+def _focus(request: HttpRequest, form: Questionnaire) -> str:
+    """The item the cursor starts on (``?focus=<item id>``, as the audit
+    findings link it); ``""`` for anything that is not an item."""
+    item_id = request.GET.get("focus", "")
+    return item_id if item_id in form.item_ids else ""
+
+
 def _expected_version(request: HttpRequest) -> int:
     try:
         return int(request.POST.get(VERSION_FIELD, ""))
@@ -364,6 +371,7 @@ def person_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         record=record,
         title=_("更正残疾人登记表") if not draft else _("继续录入草稿"),
         back_url=reverse("survey:person_record_detail", args=[record.pk]),
+        focus=_focus(request, form),
     )
     return render(request, "survey/entry.html", context)
 
@@ -639,5 +647,6 @@ def community_entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         record=record,
         title=_("更正社区登记表") if not draft else _("继续录入草稿"),
         back_url=reverse("survey:community_record_detail", args=[record.pk]),
+        focus=_focus(request, form),
     )
     return render(request, "survey/entry.html", context)

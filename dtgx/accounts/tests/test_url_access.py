@@ -23,6 +23,7 @@ from dtgx.registry.models import Person
 from dtgx.registry.tests.helpers import store_person
 from dtgx.survey.models import CommunityRecord, PersonRecord
 from dtgx.survey.tests import helpers as survey_helpers
+from dtgx.validation.models import Finding
 
 
 @dataclass
@@ -69,6 +70,15 @@ def _survey_person_record(s: Scene) -> PersonRecord:
 def _survey_community_record(s: Scene) -> CommunityRecord:
     """A 2025 community record of Cili county's village, stored on first use."""
     return survey_helpers.sample_community_record(s.world.village, s.cili_clerk)
+
+
+def _cili_error_finding(s: Scene) -> Finding:
+    """An error finding of the sample person record (it is in no base list)."""
+    record = _survey_person_record(s)
+    found = Finding.objects.filter(person_record=record, severity="error")
+    finding = found.order_by("pk").first()
+    assert finding is not None
+    return finding
 
 
 def _survey_region(s: Scene, region: Region, *, record: bool = False) -> dict[str, Any]:
@@ -299,6 +309,48 @@ RULES: dict[str, Rule] = {
         lambda s: s.sangzhi_clerk,
         (302, 200, 200),
         kwargs=lambda s: {"kind": "person", "version": "2018"},
+    ),
+    # Audit findings name persons: real-name pages of the region's subtree;
+    # running the audit and verifying need an auditor or office director.
+    "validation:findings": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili, record=True),
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    "validation:run_audit": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: _survey_region(s, s.world.cili, record=True),
+    ),
+    "validation:export_findings": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        kwargs=lambda s: {
+            **_survey_region(s, s.world.cili, record=True),
+            "fmt": "csv",
+        },
+    ),
+    "validation:finding_detail": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _cili_error_finding(s).pk},
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    # An error cannot be verified: the right county sees why in the form.
+    "validation:verify": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        method="post",
+        kwargs=lambda s: {"pk": _cili_error_finding(s).pk},
+        data=lambda s: {"explanation": "已入户核实，情况属实"},
+        marker=lambda s: "错误数据不能核实通过",
     ),
 }
 

@@ -391,8 +391,12 @@
     markChange(id);
   }
   applySkipLogic();
+  // A finding's link names the item to correct (?focus=<item id>); after
+  // a refused save the first error comes first.
   const firstError = form.querySelector(".has-error input[data-stop]");
-  const start = firstError || stops().find((node) => node.value === "") ||
-    stops()[0];
+  const wanted = form.dataset.focus ? inputOf(form.dataset.focus) : null;
+  const focused = wanted && stops().includes(wanted) ? wanted : null;
+  const start = firstError || focused ||
+    stops().find((node) => node.value === "") || stops()[0];
   if (start) focusOn(start);
 })();
