@@ -79,6 +79,9 @@ TYPICAL: Mapping[str, object] = {
 
 # Survey methods (H2) and their shares: most holders are visited at home.
 METHOD_WEIGHTS = {1: 70, 2: 20, 3: 9, 4: 1}
+VISIT, PHONE, LOST = 1, 3, 4  # 入户, 电话, 失访 (H2)
+LOST_REMARK = "三次入户未见到本人，村委会称外出务工，去向不明。"
+LOST_STATUS = 3  # 失访 (H3)
 
 
 @dataclass(frozen=True)
@@ -110,20 +113,42 @@ class AnswerGenerator:
         self.person_form: Questionnaire = PersonRecord.questionnaire()
         self.community_form: Questionnaire = CommunityRecord.questionnaire()
 
-    def person(self, person: Person, round: Round, collector: str) -> PersonForm:
-        """``person``'s form: the answers without the fixed items."""
+    def person(
+        self,
+        person: Person,
+        round: Round,
+        collector: str,
+        *,
+        method: int | None = None,
+    ) -> PersonForm:
+        """``person``'s form: the answers without the fixed items. The
+        survey method is drawn unless ``method`` is given."""
         rng, rates = self.rng, self.rates
         derived = person_derived(person, round)
+        age = derived["age"] if isinstance(derived["age"], int) else 40
         answers = {
             item.id: self._answer(item)
             for item in self.person_form.items
             if item.id not in FIXED_ITEMS
         }
+        for item_id, value in _by_age(age, person.hukou_type or 1).items():
+            if rng.random() > rates.odd_answer:
+                answers[item_id] = value
         if person.grade in (1, 2) and rng.random() > rates.odd_answer:
             # Severe disability: the care subsidy (护理补贴) is paid.
             answers["social_security.welfare_allowances"] = frozenset({2})
-        age = derived["age"]
-        adult = isinstance(age, int) and age >= 16
+        if method is None:
+            weights = list(METHOD_WEIGHTS.values())
+            method = rng.choices(list(METHOD_WEIGHTS), weights)[0]
+        if method == PHONE and person.category in (2, 3):
+            method = VISIT  # hearing and speech: not by telephone
+        remarks = None
+        if method == LOST and rng.random() > rates.odd_answer:
+            answers["header.person_status"] = LOST_STATUS
+            remarks = LOST_REMARK if rng.random() > rates.odd_answer else None
+        if age < 20:
+            answers["basic.marital_status"] = 1
+        adult = age >= 18
         name = person.name
         if rng.random() < rates.misspelt_name:
             name = name[:-1] + rng.choice("明华军芳")
@@ -139,9 +164,8 @@ class AnswerGenerator:
             "footer.householder_name": person.name if adult else _guardian(person),
             "footer.householder_id_number": person.id_number if adult else None,
             "footer.respondent": person.name if adult else _guardian(person),
-            "footer.remarks": None,
+            "footer.remarks": remarks,
         }
-        method = rng.choices(list(METHOD_WEIGHTS), list(METHOD_WEIGHTS.values()))[0]
         cleaned = clean_answers(
             self.person_form, answers | {"header.survey_method": method}, derived
         )
@@ -164,6 +188,7 @@ class AnswerGenerator:
             total += 1
         day_care = rng.choice([1, 2, 2])
         activities = rng.choice([0, 2, 4, 6])
+        participants = min(30, activities * max(total, 1))
         answers: dict[str, object] = {
             "header.region_name": name,
             "header.urban_rural_class": 220,
@@ -190,7 +215,7 @@ class AnswerGenerator:
             "accessibility.facilities": frozenset({1}),
             "culture.has_venue": 1,
             "culture.activity_count": activities,
-            "culture.participants": 30 if activities else None,
+            "culture.participants": participants if activities else None,
             "support.has_clinic": 1,
             "support.family_doctor_service": 1,
             "support.has_employment_base": 2,
@@ -204,14 +229,31 @@ class AnswerGenerator:
         return {key: value for key, value in answers.items() if value is not None}
 
     def _answer(self, item: Item) -> object:
+        """The typical answer; with a small chance a code drawn at random
+        (an item without a typical answer is left blank unless required)."""
         typical = TYPICAL.get(item.id)
         codes = sorted(item.codes.codes) if item.codes else []
-        if not codes or (
-            typical is not None and self.rng.random() > self.rates.odd_answer
-        ):
+        odd = self.rng.random() < self.rates.odd_answer
+        if not codes or (not odd and (typical is not None or not item.required)):
             return typical
         code = self.rng.choice(codes)
         return frozenset({code}) if item.type == ItemType.MULTI else code
+
+
+def _by_age(age: int, hukou: int) -> dict[str, object]:
+    """Answers that depend on age and hukou: schooling of children, and
+    farming for rural workers, flexible jobs for urban ones."""
+    answers: dict[str, object] = {"employment.form": 6 if hukou == 1 else 7}
+    if age <= 5:
+        answers["education.level"] = 2 if age >= 3 else 1
+        answers["education.current_school"] = 1 if age >= 3 else None
+    elif age <= 14:
+        answers["education.level"] = 3 if age < 12 else 4
+        answers["education.current_school"] = 2 if age < 12 else 3
+    elif age <= 17:
+        answers["education.level"] = 4
+        answers["education.current_school"] = 4
+    return answers
 
 
 def _guardian(person: Person) -> str:

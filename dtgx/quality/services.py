@@ -91,10 +91,14 @@ def draw_sample(
             cycle=submission.cycle,
             seed=seed,
             method=_(
-                "按村(社区)分层随机抽样：每村抽取%(rate)s%%（向上取整），"
-                "合计不少于%(minimum)s份；Python random.Random(种子)"
+                "按村(社区)分层随机抽样：抽取%(rate)s%%（不少于%(minimum)s份），"
+                "按各村记录数比例分配（最大余数法），村内随机抽取；"
+                "Python random.Random(种子)"
             )
-            % {"rate": policy.sample_rate * 100, "minimum": policy.sample_minimum},
+            % {
+                "rate": _percent(policy.sample_rate),
+                "minimum": policy.sample_minimum,
+            },
             rate=policy.sample_rate,
             minimum=policy.sample_minimum,
             threshold=policy.error_rate_threshold,
@@ -120,21 +124,27 @@ def stratified_sample(
     records: list[tuple[int, str]], rate: Decimal, minimum: int, seed: int
 ) -> list[tuple[int, str]]:
     """(record id, village code) pairs drawn from ``records`` (given in
-    village, id order): ``ceil(rate × n)`` of each village's ``n``, then
-    topped up to ``minimum`` from the rest; sorted like the input."""
+    village, id order): ``max(minimum, ceil(rate × N))`` records (all of
+    them when fewer), allocated to the villages in proportion to their
+    size (largest remainders first, ties drawn at random), then drawn at
+    random within each village; sorted like the input."""
     rng = random.Random(seed)  # noqa: S311 (a reproducible sample, not a secret)
+    total = len(records)
+    size = min(total, max(minimum, math.ceil(Decimal(total) * rate)))
     by_village: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for record in records:
         by_village[record[1]].append(record)
-    chosen: set[tuple[int, str]] = set()
-    for village in sorted(by_village):
-        members = by_village[village]
-        share = math.ceil(Decimal(len(members)) * rate)
-        chosen.update(rng.sample(members, min(share, len(members))))
-    rest = [record for record in records if record not in chosen]
-    short = min(minimum, len(records)) - len(chosen)
-    if short > 0:
-        chosen.update(rng.sample(rest, short))
+    villages = sorted(by_village)
+    quotas = {v: size * len(by_village[v]) // total for v in villages} if total else {}
+    remainders = sorted(
+        villages,
+        key=lambda v: (-(size * len(by_village[v]) % total), rng.random()),
+    )
+    for village in remainders[: size - sum(quotas.values())]:
+        quotas[village] += 1
+    chosen: list[tuple[int, str]] = []
+    for village in villages:
+        chosen += rng.sample(by_village[village], quotas[village])
     return sorted(chosen, key=lambda record: (record[1], record[0]))
 
 
@@ -209,7 +219,7 @@ def accept(actor: User, spot_check: SpotCheck, *, note: str = "") -> None:
             )
             % {
                 "rate": result.error_percent,
-                "limit": spot_check.threshold * 100,
+                "limit": _percent(spot_check.threshold),
             },
             code="threshold",
         )
@@ -226,6 +236,11 @@ def accept(actor: User, spot_check: SpotCheck, *, note: str = "") -> None:
 def return_for_correction(actor: User, submission: Submission, reason: str) -> None:
     """Return the submission with reasons (a thin wrapper, for symmetry)."""
     reporting.return_submission(actor, submission, reason=reason)
+
+
+def _percent(share: Decimal) -> str:
+    """0.05 → "5", 0.025 → "2.5"."""
+    return f"{(share * 100).normalize():f}"
 
 
 def _check_reviewer(

@@ -5,14 +5,18 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dtgx.accounts.models import User
 from dtgx.demo.accounts import DEMO_PASSWORD, create_demo_accounts
 from dtgx.demo.cycle import CycleReport, load_demo_base_list
+from dtgx.demo.main_job import MainJob
 from dtgx.demo.regions import DEFAULT_COUNTY, DemoError, build_demo_county
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
+
+OUTPUT_DIR = Path(settings.BASE_DIR) / "var" / "demo" / "output"
 
 
 def _load_base_list_report(report: CycleReport) -> list[str]:
@@ -43,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--persons",
             type=int,
-            default=2000,
+            default=20000,
             help="certificate holders in the generated base list",
         )
         parser.add_argument(
@@ -52,13 +56,14 @@ class Command(BaseCommand):
             help="official four-file code list; real townships are loaded from it",
         )
 
-    def _load_base_list(self, clerk: User, county: Region, persons: int) -> None:
+    def _load_base_list(self, clerk: User, county: Region, persons: int) -> CycleReport:
+        self.stdout.write("\n▶ 开启年度、载入底册")
         report = load_demo_base_list(clerk, county, persons)
         if not report.base_list.ok:
             raise CommandError(report.base_list.summary())
-        self.stdout.write("")
         for line in _load_base_list_report(report):
-            self.stdout.write(line)
+            self.stdout.write(f"  {line}")
+        return report
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -98,9 +103,19 @@ class Command(BaseCommand):
             )
         clerk = User.objects.get(username="county_clerk")
         if clerk.region_id != demo.county.code:
-            out.write("\nBase list skipped: county_clerk belongs to another county.")
+            out.write(
+                "\nThe annual update is skipped: county_clerk belongs to "
+                "another county."
+            )
         else:
-            self._load_base_list(clerk, demo.county, options["persons"])
+            stage = time.perf_counter()
+            report = self._load_base_list(clerk, demo.county, options["persons"])
+            out.write(f"  （{time.perf_counter() - stage:.1f} 秒）")
+            job = MainJob(report.round, demo.county, OUTPUT_DIR, self.stdout)
+            result = job.run()
+            out.write("\n输出文件 / output files:")
+            for path in result.files:
+                out.write(f"  {path}")
         out.write(
             f"\nDone in {time.perf_counter() - started:.1f} s. "
             "Start the web app with: make serve"

@@ -1,0 +1,520 @@
+"""The main job: one county's whole annual update, through the services.
+
+After the round is open and the base list loaded (``cycle``), the job
+enters a community form for every village and a person form for every
+holder (with the usual rate of field mistakes), audits the county in
+bulk, corrects the errors and verifies the queries, writes the summary
+tables and the validation report, prepares, signs twice and submits; the
+city spot-checks and returns the county once, the county fixes and
+resubmits, the city accepts and submits to the province. Every step is
+a service the interface calls too, run as the demo account whose role it
+needs. Each stage is skipped when its work is already done, so the job
+can run again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db import transaction
+from django.db.models import Q
+from tqdm import tqdm
+
+from dtgx.accounts.models import User
+from dtgx.demo.accounts import DEMO_PASSWORD
+from dtgx.demo.answers import AnswerGenerator, MistakeRates
+from dtgx.exports import Column, ColumnKind, write_xlsx
+from dtgx.quality import services as quality
+from dtgx.quality.models import SpotCheck, SpotCheckResult
+from dtgx.regions.codes import Level
+from dtgx.regions.models import Region
+from dtgx.registry.models import BaseListEntry, Person
+from dtgx.reporting import services as reporting
+from dtgx.reporting.models import Submission, SubmissionStatus
+from dtgx.reporting.report import build_validation_report
+from dtgx.survey import services as survey
+from dtgx.survey.models import CommunityRecord, PersonRecord, RecordStatus, Round
+from dtgx.validation.models import Finding, FindingStatus
+from dtgx.validation.services import (
+    audit_region,
+    deferred_audit,
+    rule_set_for,
+    verify_finding,
+)
+
+BATCH = 500
+COLLECTORS = ("李梅", "王芳", "张伟", "刘洋", "陈静")
+CORRECTION_REASON = "核对原始登记表后更正（逻辑审核：%s）"
+RETURN_REASON = "网络抽查发现1份登记表与原始表不一致，请核对该村全部登记表后重新上报。"
+VERIFY_TEXT = {
+    "ID12": "已核实：本人户籍在外县，长期居住在本村，属人户分离。",
+}
+DEFAULT_VERIFY_TEXT = "已电话回访本人或家属核实，情况属实。"
+# Queries the county corrects rather than verifies: a misspelt name.
+CORRECTED_QUERIES = ("ID10",)
+
+
+@dataclass
+class StageReport:
+    name: str
+    seconds: float
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JobReport:
+    stages: list[StageReport] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(stage.seconds for stage in self.stages)
+
+
+class MainJob:
+    """The stages of the annual update of ``county`` in ``round``."""
+
+    def __init__(
+        self, round: Round, county: Region, output: Path, stream: TextIO
+    ) -> None:
+        self.round = round
+        self.county = county
+        self.city = Region.objects.get(code=county.parent_id)
+        self.output = output
+        self.stream = stream
+        self.report = JobReport()
+        self.users = {
+            name: User.objects.get(username=name)
+            for name in (
+                "county_clerk",
+                "county_auditor",
+                "county_director",
+                "county_deputy",
+                "county_chairman",
+                "city_auditor",
+                "city_director",
+                "city_deputy",
+                "city_chairman",
+            )
+        }
+
+    def run(self) -> JobReport:
+        self.output.mkdir(parents=True, exist_ok=True)
+        for name, stage in (
+            ("登记：社区登记表", self.enter_communities),
+            ("登记：残疾人登记表", self.enter_persons),
+            ("批量逻辑审核", self.audit),
+            ("处理审核发现（更正错误、核实疑问）", self.resolve_findings),
+            ("汇总表和数据校验报告", self.write_tables),
+            ("县级准备、双签字、上报", self.submit_county),
+            ("市级网络抽查，退回一次", self.return_once),
+            ("县级更正后重新上报，市级验收", self.accept_county),
+            ("市级汇总上报至省级", self.submit_city),
+        ):
+            self._stage(name, stage)
+        return self.report
+
+    def _stage(self, name: str, work: Callable[[], list[str]]) -> None:
+        self.stream.write(f"\n▶ {name}\n")
+        self.stream.flush()
+        started = time.perf_counter()
+        lines = work()
+        seconds = time.perf_counter() - started
+        for line in lines:
+            self.stream.write(f"  {line}\n")
+        self.stream.write(f"  （{seconds:.1f} 秒）\n")
+        self.report.stages.append(StageReport(name, seconds, lines))
+
+    # --- entry
+
+    def enter_communities(self) -> list[str]:
+        clerk = self.users["county_clerk"]
+        villages = list(
+            Region.objects.within(self.county)
+            .filter(level=Level.VILLAGE, valid_to__isnull=True)
+            .exclude(
+                code__in=CommunityRecord.objects.filter(round=self.round).values(
+                    "village"
+                )
+            )
+            .order_by("code")
+        )
+        holders: dict[str, Counter[int]] = defaultdict(Counter)
+        for village, category in self._entries().values_list(
+            "village", "person__category"
+        ):
+            holders[village][category] += 1
+        generator = AnswerGenerator(seed=int(self.county.code[:6]))
+        with deferred_audit(clerk), transaction.atomic():
+            for village in self._progress(villages, "社区登记表"):
+                survey.create_community_record(
+                    clerk,
+                    self.round,
+                    village,
+                    generator.village(village.name, holders[village.code], self.round),
+                )
+        total = CommunityRecord.objects.filter(
+            round=self.round, region_code__startswith=self.county.code[:6]
+        ).count()
+        return [f"新录入 {len(villages):,} 份，共 {total:,} 份社区登记表"]
+
+    def enter_persons(self) -> list[str]:
+        clerk = self.users["county_clerk"]
+        entered = PersonRecord.objects.filter(round=self.round).values("person")
+        persons = list(
+            Person.objects.filter(
+                pk__in=self._entries().exclude(person__in=entered).values("person")
+            ).order_by("pk")
+        )
+        generator = AnswerGenerator(seed=int(self.county.code[:6]) + 1)
+        with deferred_audit(clerk):
+            for batch in _chunks(self._progress(persons, "残疾人登记表"), BATCH):
+                with transaction.atomic():
+                    for n, person in enumerate(batch):
+                        self._enter_one(clerk, generator, person, n)
+        base = self._entries().count()
+        updated = PersonRecord.objects.filter(
+            round=self.round,
+            region_code__startswith=self.county.code[:6],
+            status=RecordStatus.SAVED,
+        ).count()
+        return [
+            f"新录入 {len(persons):,} 份；底册 {base:,} 人，已更新 {updated:,} 人，"
+            f"更新率 {_percent(updated, base)}"
+        ]
+
+    def _enter_one(
+        self, clerk: User, generator: AnswerGenerator, person: Person, n: int
+    ) -> None:
+        form = generator.person(person, self.round, COLLECTORS[n % len(COLLECTORS)])
+        survey.create_person_record(
+            clerk,
+            self.round,
+            person,
+            form.answers,
+            survey_method=form.survey_method,
+            collector=form.collector,
+            survey_date=form.survey_date,
+        )
+
+    # --- audit and findings
+
+    def audit(self) -> list[str]:
+        run = audit_region(self.users["county_auditor"], self.round, self.county.code)
+        return [
+            f"审核 {run.records:,} 份登记表，用时 {run.seconds:.1f} 秒，"
+            f"规则集 {run.rule_set_version}",
+            "审核发现（处理前）：" + self._findings_line(),
+        ]
+
+    def resolve_findings(self) -> list[str]:
+        corrected = self._correct_errors()
+        verified = self._verify_queries()
+        return [
+            f"更正登记表 {corrected:,} 份，核实疑问 {verified:,} 条",
+            "审核发现（处理后）：" + self._findings_line(),
+        ]
+
+    def _correct_errors(self) -> int:
+        """Correct every record holding an open error, and the names that
+        differ from the registry, with answers checked against the paper."""
+        clerk = self.users["county_clerk"]
+        open_findings = self._findings().filter(status=FindingStatus.OPEN)
+        to_fix: dict[int, set[str]] = defaultdict(set)
+        wrong = open_findings.filter(person_record__isnull=False).filter(
+            Q(severity="error") | Q(rule_id__in=CORRECTED_QUERIES)
+        )
+        for record, rule in wrong.values_list("person_record", "rule_id"):
+            to_fix[record].add(rule)
+        communities = set(
+            open_findings.filter(
+                community_record__isnull=False, severity="error"
+            ).values_list("community_record", flat=True)
+        )
+        clean = AnswerGenerator(
+            seed=7, rates=MistakeRates(0, 0, 0, 0)
+        )  # the paper form's true answers
+        with deferred_audit(clerk):
+            for batch in _chunks(self._progress(sorted(to_fix), "更正登记表"), BATCH):
+                with transaction.atomic():
+                    for pk in batch:
+                        self._correct_person(clerk, clean, pk, to_fix[pk])
+            with transaction.atomic():
+                for pk in communities:
+                    self._correct_community(clerk, clean, pk)
+        return len(to_fix) + len(communities)
+
+    def _correct_person(
+        self, clerk: User, clean: AnswerGenerator, pk: int, rules: set[str]
+    ) -> None:
+        record = PersonRecord.objects.select_related("person").get(pk=pk)
+        form = clean.person(
+            record.person, self.round, record.collector, method=record.survey_method
+        )
+        survey.change_person_record(
+            clerk,
+            record,
+            form.answers,
+            expected_version=record.version,
+            reason=CORRECTION_REASON % "、".join(sorted(rules)),
+            responsible_person=record.collector,
+        )
+
+    def _correct_community(self, clerk: User, clean: AnswerGenerator, pk: int) -> None:
+        record = CommunityRecord.objects.select_related("village").get(pk=pk)
+        holders: Counter[int] = Counter(
+            self._entries()
+            .filter(village=record.village)
+            .values_list("person__category", flat=True)
+        )
+        answers = clean.village(record.village.name, holders, self.round)
+        survey.change_community_record(
+            clerk,
+            record,
+            answers,
+            expected_version=record.version,
+            reason=CORRECTION_REASON % "社区表人数",
+            responsible_person="赵红",
+        )
+
+    def _verify_queries(self) -> int:
+        auditor = self.users["county_auditor"]
+        queries = list(
+            self._findings().filter(status=FindingStatus.OPEN, severity="query")
+        )
+        with transaction.atomic():
+            for finding in self._progress(queries, "核实疑问"):
+                text = VERIFY_TEXT.get(finding.rule_id, DEFAULT_VERIFY_TEXT)
+                verify_finding(auditor, finding, text)
+        return len(queries)
+
+    # --- tables and files
+
+    def write_tables(self) -> list[str]:
+        from dtgx.reporting.summary import compute_all, write_summary_xlsx
+
+        tables = compute_all(self.round, self.county.code)
+        code = self.county.code[:6]
+        summary = self.output / f"汇总表-{code}-{self.round.year}.xlsx"
+        write_summary_xlsx(
+            tables, summary, region_name=self.county.name, year=self.round.year
+        )
+        report = build_validation_report(self.round, self.county.code)
+        report_file = self.output / f"数据校验报告-{code}-{self.round.year}.xlsx"
+        _write_report(report, report_file, self.county.name)
+        self.report.files += [summary, report_file]
+        return [
+            f"汇总表 {len(tables)} 张：{summary}",
+            f"数据校验报告：{report_file}（底册 {report['base_list']:,} 人，"
+            f"更新率 {report['update_rate']}%，入户率 {report['visit_rate']}%）",
+        ]
+
+    # --- submission and acceptance
+
+    def submit_county(self) -> list[str]:
+        submission = self._submission(self.county)
+        if submission.status not in (
+            SubmissionStatus.PREPARING,
+            SubmissionStatus.RETURNED,
+        ):
+            return [f"已是“{submission.get_status_display()}”，跳过"]
+        digest = self._prepare_sign_submit(self.county, "county")
+        return [f"快照摘要 {digest[:16]}…，双签字并上报：已上报，数据已锁定"]
+
+    def return_once(self) -> list[str]:
+        submission = self._submission(self.county)
+        if submission.status != SubmissionStatus.SUBMITTED or submission.cycle > 1:
+            return [f"已是“{submission.get_status_display()}”，跳过"]
+        auditor = self.users["city_auditor"]
+        spot_check = quality.draw_sample(auditor, submission, seed=2025)
+        items = list(spot_check.items.all())
+        for n, item in enumerate(items):
+            if n == 0:
+                quality.mark_item(
+                    auditor, item, SpotCheckResult.INCONSISTENT, "R1姓名与原始表不一致"
+                )
+            else:
+                quality.mark_item(auditor, item, SpotCheckResult.CONSISTENT, "")
+        verdict = quality.verdict(spot_check)
+        sample_file = self._write_sample(spot_check, "第1次")
+        quality.return_for_correction(
+            self.users["city_director"], submission, RETURN_REASON
+        )
+        self._fix_returned(items[0].record_id)
+        return [
+            f"抽取 {verdict.sampled} 份（{spot_check.method}，"
+            f"种子 {spot_check.seed}），"
+            f"不一致 {verdict.inconsistent} 份，差错率 {verdict.error_percent}%",
+            f"退回：{RETURN_REASON}",
+            f"抽查样本：{sample_file}",
+        ]
+
+    def _fix_returned(self, pk: int) -> None:
+        record = PersonRecord.objects.get(pk=pk)
+        survey.change_person_record(
+            self.users["county_clerk"],
+            record,
+            {"footer.remarks": "按市级抽查意见核对原始登记表，已更正。"},
+            expected_version=record.version,
+            reason="按市级抽查退回意见，核对原始登记表后更正",
+            responsible_person=record.collector,
+        )
+
+    def accept_county(self) -> list[str]:
+        submission = self._submission(self.county)
+        lines = []
+        if submission.status == SubmissionStatus.RETURNED:
+            digest = self._prepare_sign_submit(self.county, "county")
+            lines.append(
+                f"重新上报（第{self._submission(self.county).cycle}轮），"
+                f"摘要 {digest[:16]}…"
+            )
+            submission.refresh_from_db()
+        if submission.status != SubmissionStatus.SUBMITTED:
+            return [*lines, f"已是“{submission.get_status_display()}”，跳过"]
+        auditor = self.users["city_auditor"]
+        spot_check = quality.draw_sample(auditor, submission, seed=2026)
+        for item in spot_check.items.all():
+            quality.mark_item(auditor, item, SpotCheckResult.CONSISTENT, "")
+        verdict = quality.verdict(spot_check)
+        quality.accept(self.users["city_director"], spot_check)
+        sample_file = self._write_sample(spot_check, "第2次")
+        return [
+            *lines,
+            f"抽取 {verdict.sampled} 份，全部一致，差错率 {verdict.error_percent}%："
+            "已验收",
+            f"抽查样本：{sample_file}",
+        ]
+
+    def submit_city(self) -> list[str]:
+        submission = self._submission(self.city)
+        if submission.status not in (
+            SubmissionStatus.PREPARING,
+            SubmissionStatus.RETURNED,
+        ):
+            return [f"已是“{submission.get_status_display()}”，跳过"]
+        digest = self._prepare_sign_submit(self.city, "city")
+        return [f"{self.city.name}汇总已验收的县，摘要 {digest[:16]}…：已上报省级"]
+
+    def _prepare_sign_submit(self, region: Region, level: str) -> str:
+        director = self.users[f"{level}_director"]
+        snapshot = reporting.prepare_submission(director, self.round, region.code)
+        submission = snapshot.submission
+        for kind in reporting.required_signatures(region.code):
+            role = reporting.signer_role(region.code, kind)
+            signer = self.users[f"{level}_{_SLUGS[role.value]}"]
+            reporting.sign_submission(
+                signer, submission, kind, password=DEMO_PASSWORD, digest=snapshot.digest
+            )
+        reporting.submit_submission(director, submission)
+        return snapshot.digest
+
+    def _submission(self, region: Region) -> Submission:
+        return reporting.submission_for(self.round, region.code)
+
+    def _write_sample(self, spot_check: SpotCheck, label: str) -> Path:
+        path = self.output / f"抽查样本-{self.county.code[:6]}-{label}.xlsx"
+        columns = [
+            Column("村(社区)区划代码", ColumnKind.IDENTIFIER),
+            Column("登记表记录号", ColumnKind.INTEGER),
+            Column("核查结果", ColumnKind.TEXT),
+            Column("核查说明", ColumnKind.TEXT),
+        ]
+        rows = (
+            (item.region_code, item.record_id, item.get_result_display(), item.note)
+            for item in spot_check.items.all()
+        )
+        write_xlsx(rows, columns, path, "抽查样本")
+        self.report.files.append(path)
+        return path
+
+    # --- helpers
+
+    def _entries(self) -> Any:
+        return BaseListEntry.objects.filter(
+            year=self.round.year, village__code__startswith=self.county.code[:6]
+        )
+
+    def _findings(self) -> Any:
+        return Finding.objects.filter(
+            round=self.round, region_code__startswith=self.county.code[:6]
+        )
+
+    def _findings_line(self) -> str:
+        counts = Counter(
+            (severity, status)
+            for severity, status in self._findings().values_list("severity", "status")
+        )
+        parts = []
+        for severity, label in (("error", "错误"), ("query", "疑问")):
+            parts.append(
+                f"{label}：待处理 {counts[(severity, 'open')]:,}，"
+                f"已核实 {counts[(severity, 'verified')]:,}，"
+                f"已更正 {counts[(severity, 'resolved')]:,}"
+            )
+        return "；".join(parts)
+
+    def _progress(self, items: list[Any], label: str) -> Iterable[Any]:
+        return tqdm(
+            items,
+            desc=f"  {label}",
+            unit="份",
+            file=self.stream,
+            leave=False,
+            mininterval=0.5,
+            disable=len(items) < 200,
+        )
+
+
+_SLUGS = {
+    "deputy_secretary_general": "deputy",
+    "federation_chairman": "chairman",
+    "office_director": "director",
+}
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{part * 100 / whole:.1f}%" if whole else "—"
+
+
+def _write_report(report: dict[str, Any], path: Path, region_name: str) -> None:
+    columns = [
+        Column("规则编号", ColumnKind.TEXT),
+        Column("规则名称", ColumnKind.TEXT),
+        Column("严重程度", ColumnKind.TEXT),
+        Column("待处理", ColumnKind.INTEGER),
+        Column("已核实", ColumnKind.INTEGER),
+        Column("已更正", ColumnKind.INTEGER),
+    ]
+    rows = [
+        (
+            f["rule_id"],
+            f["title"],
+            "错误" if f["severity"] == "error" else "疑问",
+            f["open"],
+            f["verified"],
+            f["resolved"],
+        )
+        for f in report["findings"]
+    ]
+    del region_name
+    write_xlsx(rows, columns, path, "数据校验报告")
+
+
+__all__ = ["JobReport", "MainJob", "rule_set_for"]
