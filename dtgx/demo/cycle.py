@@ -14,6 +14,7 @@ from dtgx.demo.persons import generate_rows, write_base_list
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
 from dtgx.registry.checks import LoadReport
+from dtgx.registry.models import BaseList
 from dtgx.registry.services import load_base_list
 from dtgx.survey.models import Round
 from dtgx.survey.services import create_round, open_round
@@ -26,7 +27,7 @@ REFERENCE_DATE = date(YEAR, 6, 30)
 class CycleReport:
     round: Round
     base_list_file: Path
-    base_list: LoadReport
+    base_list: LoadReport | None  # None: the county's list was loaded before
 
 
 def open_demo_round(director: User) -> Round:
@@ -56,9 +57,13 @@ def load_demo_base_list(clerk: User, county: Region, persons: int) -> CycleRepor
         .order_by("code")
         .values_list("code", flat=True)
     )
-    rows = generate_rows(county.code, villages, persons, seed=int(county.code[:6]))
     folder = Path(settings.BASE_DIR) / "var" / "demo"
-    path = write_base_list(folder / f"base-list-{county.code[:6]}-{YEAR}.csv", rows)
+    path = folder / f"base-list-{county.code[:6]}-{YEAR}.csv"
+    if BaseList.objects.filter(region=county, year=YEAR).exists():
+        # Loaded by an earlier run, whose data may be submitted (locked).
+        return CycleReport(round_, path, None)
+    rows = generate_rows(county.code, villages, persons, seed=int(county.code[:6]))
+    write_base_list(path, rows)
     report = load_base_list(
         clerk, path, region=county, year=YEAR, reference_date=REFERENCE_DATE
     )

@@ -1,8 +1,11 @@
-"""The demo command builds the county and one account per role and level."""
+"""The demo command builds the county and one account per role and level,
+and runs the county's whole annual update up to the city's submission."""
 
 from __future__ import annotations
 
+import tempfile
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,9 +18,25 @@ from dtgx.registry.models import BaseListEntry, Person
 from dtgx.survey.models import Round, RoundStatus
 
 
-def _demo(*args: str) -> str:
+@pytest.fixture(autouse=True)
+def output(tmp_path: Path) -> Path:
+    return tmp_path / "output"
+
+
+def _demo(*args: str, output: Path | None = None) -> str:
     out = StringIO()
-    call_command("demo", "--persons", "60", *args, stdout=out)
+    folder = output or Path(tempfile.mkdtemp())
+    call_command(
+        "demo",
+        "--persons",
+        "60",
+        "--workers",
+        "1",
+        "--output",
+        str(folder),
+        *args,
+        stdout=out,
+    )
     return out.getvalue()
 
 
@@ -62,3 +81,40 @@ def test_it_keeps_accounts_where_they_were_made(db: None) -> None:
 def test_it_refuses_a_code_that_is_not_a_county(db: None, code: str) -> None:
     with pytest.raises(CommandError):
         _demo("--county", code)
+
+
+def test_it_runs_the_annual_update_to_the_city_submission(
+    db: None, output: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from dtgx.reporting.models import Submission, SubmissionStatus
+    from dtgx.survey.models import CommunityRecord, PersonRecord
+    from dtgx.validation.models import Finding
+
+    printed = _demo("--persons", "300", output=output)
+
+    round = Round.objects.get(year=2025)
+    cili = Submission.objects.get(round=round, region_code="430821000000")
+    city = Submission.objects.get(round=round, region_code="430800000000")
+    assert (cili.status, cili.cycle) == (SubmissionStatus.ACCEPTED, 2)
+    assert city.status == SubmissionStatus.SUBMITTED
+    actions = list(cili.events.values_list("action", flat=True))
+    assert actions.count("return") == 1
+    assert actions[-1] == "accept"
+    assert PersonRecord.objects.filter(round=round, status="saved").count() == 300
+    villages = Region.objects.within("430821000000").filter(level=Level.VILLAGE)
+    assert CommunityRecord.objects.filter(round=round).count() == villages.count()
+    assert not Finding.objects.filter(status="open").exists()
+    assert Finding.objects.filter(status="resolved").exists()
+    assert Finding.objects.filter(status="verified").exists()
+    assert "更新率 100.0%" in printed
+    files = sorted(path.name for path in output.iterdir())
+    assert files == [
+        "抽查样本-430821-第1次.xlsx",
+        "抽查样本-430821-第2次.xlsx",
+        "数据校验报告-430821-2025.xlsx",
+        "汇总表-430821-2025.xlsx",
+    ]
+    summary = load_workbook(output / "汇总表-430821-2025.xlsx", read_only=True)
+    assert len(summary.sheetnames) == 18

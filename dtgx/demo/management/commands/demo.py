@@ -24,9 +24,10 @@ def _load_base_list_report(report: CycleReport) -> list[str]:
     lines = [
         f"Round {report.round.year}: {status}, reference date "
         f"{report.round.reference_date}",
-        f"Base list file: {report.base_list_file}",
-        report.base_list.summary(),
     ]
+    if report.base_list is None:
+        return [*lines, "底册已在之前的运行中载入，跳过 / base list already loaded"]
+    lines += [f"Base list file: {report.base_list_file}", report.base_list.summary()]
     lines += [str(problem) for problem in report.base_list.warnings[:5]]
     return lines
 
@@ -51,6 +52,18 @@ class Command(BaseCommand):
             help="certificate holders in the generated base list",
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="processes entering person forms side by side (one per core)",
+        )
+        parser.add_argument(
+            "--output",
+            type=Path,
+            default=OUTPUT_DIR,
+            help="folder for the summary tables, validation report and samples",
+        )
+        parser.add_argument(
             "--divisions-dir",
             type=Path,
             help="official four-file code list; real townships are loaded from it",
@@ -59,7 +72,7 @@ class Command(BaseCommand):
     def _load_base_list(self, clerk: User, county: Region, persons: int) -> CycleReport:
         self.stdout.write("\n▶ 开启年度、载入底册")
         report = load_demo_base_list(clerk, county, persons)
-        if not report.base_list.ok:
+        if report.base_list is not None and not report.base_list.ok:
             raise CommandError(report.base_list.summary())
         for line in _load_base_list_report(report):
             self.stdout.write(f"  {line}")
@@ -109,9 +122,15 @@ class Command(BaseCommand):
             )
         else:
             stage = time.perf_counter()
-            report = self._load_base_list(clerk, demo.county, options["persons"])
+            cycle = self._load_base_list(clerk, demo.county, options["persons"])
             out.write(f"  （{time.perf_counter() - stage:.1f} 秒）")
-            job = MainJob(report.round, demo.county, OUTPUT_DIR, self.stdout)
+            job = MainJob(
+                cycle.round,
+                demo.county,
+                options["output"],
+                self.stdout,
+                workers=options["workers"],
+            )
             result = job.run()
             out.write("\n输出文件 / output files:")
             for path in result.files:
