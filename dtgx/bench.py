@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -120,23 +122,76 @@ def bench_regions(villages_per_township: int = 12) -> None:
     )
 
 
+# Each section runs in its own process on a freshly created database, with
+# the number of records of its target: (title, runner, SQLite, PostgreSQL).
+SECTIONS = {
+    "audit": "logic audit, generated tables (national rule set)",
+    "region": "logic audit on the real tables: on save and by county",
+    "summary": "summary tables of a province",
+    "import": "import of a person file (xlsx and csv)",
+}
+DEFAULTS = {
+    "audit": ("100000", "1000000"),
+    "region": ("20000", "70000"),
+    "summary": ("100000", "1000000"),
+    "import": ("100000", "100000"),
+}
+
+
 def main() -> None:
+    """``python -m dtgx.bench``: every section, each in a fresh process;
+    ``python -m dtgx.bench <section>``: one of them (``BENCH_SECTIONS``
+    picks some, comma-separated)."""
+    if len(sys.argv) > 1:
+        _run_section(sys.argv[1])
+        return
+    wanted = os.environ.get("BENCH_SECTIONS", ",".join(SECTIONS)).split(",")
+    for section in wanted:
+        if section not in SECTIONS:
+            raise SystemExit(
+                f"unknown section {section!r}: one of {', '.join(SECTIONS)}"
+            )
+        command = [sys.executable, "-m", "dtgx.bench", section]
+        result = subprocess.run(command, check=False)  # noqa: S603 (our own module)
+        if result.returncode:
+            raise SystemExit(result.returncode)
+
+
+def _run_section(section: str) -> None:
     url = _configure()
     import django
     from django.core.management import call_command
 
     django.setup()
-    print(f"database: {url.split('@')[-1]}")
     call_command("migrate", verbosity=0)
-    bench_regions()
+    postgres = url.startswith("postgres")
+    count = int(
+        os.environ.get(f"BENCH_{section.upper()}_RECORDS")
+        or DEFAULTS[section][1 if postgres else 0]
+    )
+    print(f"\n{SECTIONS[section]} — database: {url.split('@')[-1]}")
+    if section == "audit":
+        bench_regions()
+        from dtgx.validation.bench import bench_audit
 
-    from dtgx.validation.bench import bench_audit
+        bench_audit(count)
+    elif section == "region":
+        from dtgx.validation.bench_region import bench_region_audit
 
-    # SQLite gets a tenth of the national-scale figure to keep `make bench`
-    # short; PostgreSQL runs the full million of the target.
-    default = "1000000" if url.startswith("postgres") else "100000"
-    print("\nlogic audit (national rule set)")
-    bench_audit(int(os.environ.get("BENCH_AUDIT_RECORDS", default)))
+        bench_region_audit(count)
+    elif section == "summary":
+        from dtgx.reporting.bench_summary import bench_summary
+
+        bench_summary(count)
+    elif section == "import":
+        try:
+            from dtgx.imports.bench import bench_import  # type: ignore[import-not-found]
+        except ImportError:
+            print("  (the import benchmark is not installed)")
+            return
+        bench_import(count)
+    else:
+        raise SystemExit(f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
 
 
 if __name__ == "__main__":
