@@ -21,6 +21,4 @@ class ValidationConfig(AppConfig):
 def _audit_on_save(sender: type, **kwargs: Any) -> None:
     from dtgx.validation.services import audit_on_save
 
-    audit_on_save(
-        kwargs["record"], actor=kwargs["actor"], changed=kwargs["changed"]
-    )
+    audit_on_save(kwargs["record"], actor=kwargs["actor"], changed=kwargs["changed"])

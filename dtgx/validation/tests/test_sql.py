@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -34,7 +35,7 @@ from dtgx.questionnaires.expressions import (
     evaluate,
     parse_expression,
 )
-from dtgx.validation.rules import load_rule_set
+from dtgx.validation.rules import Condition, Rule, load_rule_set
 from dtgx.validation.sampling import Constants
 from dtgx.validation.sql import (
     SQLITE_MINIMUM,
@@ -212,6 +213,71 @@ def test_it_trims_exactly_what_python_strips() -> None:
     spaces = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
     assert spaces == WHITE_SPACE
+
+
+# Every white-space character alone, at the start, at the end and inside; a
+# control character that is not white space; text that needs no trimming.
+EDGE_TEXTS = [
+    "",
+    "甲",
+    "\x01甲\x01",
+    *WHITE_SPACE,
+    *(f"{blank}甲" for blank in WHITE_SPACE),
+    *(f"甲{blank}" for blank in WHITE_SPACE),
+    *(f"1{blank}1" for blank in WHITE_SPACE),
+]
+EDGE_CONDITIONS = [
+    "answered(basic.name)",
+    "basic.name == '甲'",
+    "basic.name < '甲'",
+    "len(basic.name) == 1",
+    "len(basic.name) == 3",
+]
+
+
+def _check_edge_texts(audit: Audit) -> None:
+    _load([_columns(basic__name=text) for text in EDGE_TEXTS], audit)
+    for text in EDGE_CONDITIONS:
+        expr = parse_expression(text)
+        assert _sql_results(expr, audit) == _python_results(expr, audit), text
+
+
+def test_it_strips_white_space_at_either_end_as_python_does() -> None:
+    _check_edge_texts(AUDIT)
+
+
+def test_it_strips_white_space_at_either_end_on_postgresql_too(
+    postgresql_audit: Audit,
+) -> None:
+    # PostgreSQL calls BTRIM only when the first or last character is white
+    # space; this checks that test against every white-space character.
+    _check_edge_texts(postgresql_audit)
+
+
+def test_it_keeps_as_columns_only_the_shared_expressions_read_twice() -> None:
+    source = AuditSource("person")
+    certificate = parse_expression("len(basic.certificate_number) == 18")
+    remarks = parse_expression("answered(footer.remarks)")
+    twice = [_rule("A", certificate), _rule("B", certificate), _rule("C", remarks)]
+
+    sql = audit_query(RULE_SET, PERSON, source, Dialect.POSTGRESQL, rules=twice)
+    full = audit_query(RULE_SET, PERSON, source, Dialect.POSTGRESQL)
+
+    select, records = sql.split("\nFROM ", 1)
+    # The certificate number's length is read by two rules: one column.
+    assert records.count('AS "_g0"') == 1
+    assert select.count('r."_g0"') == 2
+    assert records.count("LENGTH(") == 1
+    # The remarks are read once: written in place, not as a column.
+    assert 'BTRIM(r."footer_remarks"' in select
+    assert "footer_remarks" not in records
+    assert "\x00" not in sql
+    assert "\x00" not in full
+
+
+def _rule(rule_id: str, check: Expr) -> Rule:
+    base = RULE_SET.rules_for(PERSON)[0]
+    return replace(base, id=rule_id, applies_when=None, check=Condition("", check))
 
 
 def test_it_needs_a_sqlite_with_is_true_and_json_each(
