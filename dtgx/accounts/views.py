@@ -48,8 +48,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # The front door shows what waits in the submission workflow, so the
+    # home page reaches up to ``reporting`` (imported here, not at the top,
+    # to keep ``accounts`` free of it everywhere else).
+    from dtgx.reporting.access import build_dashboard
+
     user = access.acting_user(request)
     context = {
+        "dashboard": build_dashboard(user),
         "agreement_accepted": access.has_accepted_agreement(user),
         "may_see_real_names": access.may_see_real_names(user),
         "is_user_admin": user.has_role(Role.USER_ADMIN),

@@ -127,6 +127,12 @@ def prepare_submission(actor: User, round: Round, region_code: str) -> Snapshot:
     return snapshot
 
 
+def preparation_blockers(round: Round, region_code: str) -> list[str]:
+    """What ``prepare_submission`` would refuse for now, computed without
+    changing anything (for the submission page's preview)."""
+    return _blockers(round, region_code)
+
+
 def _blockers(round: Round, region_code: str) -> list[str]:
     prefix = prefix_of(region_code)
     blockers: list[str] = []
