@@ -185,7 +185,7 @@ def _run_section(section: str) -> None:
         bench_summary(count)
     elif section == "import":
         try:
-            from dtgx.imports.bench import bench_import  # type: ignore[import-not-found]
+            from dtgx.imports.bench import bench_import
         except ImportError:
             print("  (the import benchmark is not installed)")
             return

@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "dtgx.validation",
     "dtgx.reporting",
     "dtgx.quality",
+    "dtgx.imports",
+    "django_tasks",
+    "django_tasks_db",
     "dtgx.demo",
 ]
 
@@ -183,6 +186,23 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = IS_LOCAL
 WHITENOISE_AUTOREFRESH = IS_LOCAL
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (imports): the database queue in production, worked by
+# `python manage.py db_worker`; at once, in the request, for demo and tests.
+TASK_BACKEND = env_choice(
+    "TASK_BACKEND",
+    choices=("database", "immediate"),
+    default="immediate" if IS_LOCAL else "database",
+)
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASK_BACKEND == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
+# Uploaded import files wait here until the clerk decides (then deleted).
+IMPORT_DIR = Path(env_str("IMPORT_DIR", str(BASE_DIR / "var" / "imports")))
 
 # Version of the confidentiality agreement (第三十二条) users must accept.
 CONFIDENTIALITY_AGREEMENT_VERSION = "2026-1"

@@ -10,6 +10,9 @@ urlpatterns = [
     path("registry/", include("dtgx.registry.urls")),
     path("survey/", include("dtgx.survey.urls")),
     path("audit/", include("dtgx.validation.urls")),
+    path("imports/", include("dtgx.imports.urls")),
+    path("reporting/", include("dtgx.reporting.urls")),
+    path("quality/", include("dtgx.quality.urls")),
 ]
 
 handler403 = "dtgx.errors.permission_denied"

@@ -35,6 +35,9 @@ from dtgx.registry.models import (
 )
 from dtgx.registry.sources import BaseListFile, Column, RawRow, column_label
 
+# The bad-row type every import reports with, re-exported for the loader.
+from dtgx.spreadsheets import RowProblem as RowProblem
+
 # Values per ``IN (...)`` query, under SQLite's limit of 999 variables.
 IN_CHUNK = 900
 NAME_MAX_LENGTH = 50
@@ -43,24 +46,6 @@ T = TypeVar("T")
 
 
 # --- what a load found and did -------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """A problem with one cell: where, what was there, what to do."""
-
-    line: int
-    column: str
-    value: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("第%(line)s行 %(column)s“%(value)s”：%(message)s") % {
-            "line": self.line,
-            "column": self.column,
-            "value": self.value,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True, slots=True)

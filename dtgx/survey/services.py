@@ -340,23 +340,17 @@ def create_person_record(
     empty counts as unanswered. Writes ``survey.person_record.create``. About eight
     queries (residence, lock, round, duplicate, insert, audit), however
     many answers."""
-    _check_role(actor, ENTRY_ROLES)
-    _check_round_status(round)
-    village = _village_on_reference_date(person, round)
-    _check_in_scope(actor, village.code)
-    check_region_unlocked(round, village.code)  # before listing answer problems
-    bookkeeping = _person_bookkeeping(
-        round, village, survey_method, collector, survey_date
+    village, bookkeeping, cleaned = _prepare_person_record(
+        actor,
+        round,
+        person,
+        answers,
+        survey_method=survey_method,
+        collector=collector,
+        survey_date=survey_date,
+        draft=draft,
     )
     form = PersonRecord.questionnaire()
-    given = _with_fixed_items(form, _tidy(form, answers), bookkeeping)
-    cleaned = _clean(
-        form,
-        given,
-        person_derived(person, round),
-        complete=not draft,
-        holder=person,
-    )
 
     record = PersonRecord(
         round=round,
@@ -376,6 +370,65 @@ def create_person_record(
         duplicate=lambda: PersonRecord.objects.filter(round=round, person=person),
         duplicate_message=_("此人本年度的登记表已经录入，请打开已有记录修改。"),
     )
+
+
+def check_person_record(
+    actor: User,
+    round: Round,
+    person: Person,
+    answers: Mapping[str, object],
+    *,
+    survey_method: SurveyMethod | int,
+    collector: str,
+    survey_date: date,
+) -> CleanedAnswers:
+    """Run every check ``create_person_record`` runs before writing (role,
+    round, residence, scope, lock, bookkeeping, answers, skip logic,
+    identifiers, required items) and return the values it would store;
+    raise as it would. Writes nothing: for the dry run of an import. About
+    three queries (residence, lock)."""
+    _village, _bookkeeping, cleaned = _prepare_person_record(
+        actor,
+        round,
+        person,
+        answers,
+        survey_method=survey_method,
+        collector=collector,
+        survey_date=survey_date,
+        draft=False,
+    )
+    return cleaned
+
+
+def _prepare_person_record(
+    actor: User,
+    round: Round,
+    person: Person,
+    answers: Mapping[str, object],
+    *,
+    survey_method: SurveyMethod | int,
+    collector: str,
+    survey_date: date,
+    draft: bool,
+) -> tuple[Region, dict[str, Any], CleanedAnswers]:
+    _check_role(actor, ENTRY_ROLES)
+    _check_round_status(round)
+    village = _village_on_reference_date(person, round)
+    _check_in_scope(actor, village.code)
+    check_region_unlocked(round, village.code)  # before listing answer problems
+    bookkeeping = _person_bookkeeping(
+        round, village, survey_method, collector, survey_date
+    )
+    form = PersonRecord.questionnaire()
+    given = _with_fixed_items(form, _tidy(form, answers), bookkeeping)
+    cleaned = _clean(
+        form,
+        given,
+        person_derived(person, round),
+        complete=not draft,
+        holder=person,
+    )
+    return village, bookkeeping, cleaned
 
 
 def save_person_draft(
@@ -591,15 +644,8 @@ def create_community_record(
     fill date, if given, must be in the round's year and not in the future.
     Otherwise as ``create_person_record``. Writes
     ``survey.community_record.create``."""
-    _check_role(actor, ENTRY_ROLES)
-    _check_round_status(round)
-    _check_village(village)
-    _check_in_scope(actor, village.code)
-    check_region_unlocked(round, village.code)  # before listing answer problems
+    cleaned = _prepare_community_record(actor, round, village, answers, draft=draft)
     form = CommunityRecord.questionnaire()
-    given = _with_fixed_items(form, _tidy(form, answers), {REGION_ITEM: village.code})
-    cleaned = _clean(form, given, community_derived(village.code), complete=not draft)
-    _check_fill_date(round, cleaned.values)
 
     record = CommunityRecord(
         round=round,
@@ -617,6 +663,34 @@ def create_community_record(
             "本村(社区)本年度的社区登记表已经录入，请打开已有记录修改。"
         ),
     )
+
+
+def check_community_record(
+    actor: User, round: Round, village: Region, answers: Mapping[str, object]
+) -> CleanedAnswers:
+    """Run every check ``create_community_record`` runs before writing and
+    return the values it would store; raise as it would. Writes nothing."""
+    return _prepare_community_record(actor, round, village, answers, draft=False)
+
+
+def _prepare_community_record(
+    actor: User,
+    round: Round,
+    village: Region,
+    answers: Mapping[str, object],
+    *,
+    draft: bool,
+) -> CleanedAnswers:
+    _check_role(actor, ENTRY_ROLES)
+    _check_round_status(round)
+    _check_village(village)
+    _check_in_scope(actor, village.code)
+    check_region_unlocked(round, village.code)  # before listing answer problems
+    form = CommunityRecord.questionnaire()
+    given = _with_fixed_items(form, _tidy(form, answers), {REGION_ITEM: village.code})
+    cleaned = _clean(form, given, community_derived(village.code), complete=not draft)
+    _check_fill_date(round, cleaned.values)
+    return cleaned
 
 
 def save_community_draft(

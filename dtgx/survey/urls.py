@@ -22,6 +22,16 @@ urlpatterns = [
         views.community_record_list,
         name="community_record_list",
     ),
+    path(
+        "<int:year>/region/<region:code>/persons/export/<str:fmt>/",
+        views.person_record_export,
+        name="person_record_export",
+    ),
+    path(
+        "<int:year>/region/<region:code>/communities/export/<str:fmt>/",
+        views.community_record_export,
+        name="community_record_export",
+    ),
     path("persons/<int:pk>/", views.person_record_detail, name="person_record_detail"),
     path(
         "persons/<int:pk>/history/",

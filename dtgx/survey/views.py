@@ -8,13 +8,20 @@ showed, never who; a page showing whole identity numbers logs a reveal.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -26,6 +33,7 @@ from dtgx.accounts.access import (
 )
 from dtgx.accounts.audit import log_access
 from dtgx.accounts.models import AccessAction, User
+from dtgx.exports import Column, ColumnKind, csv_response, xlsx_response
 from dtgx.regions.codes import Level
 from dtgx.registry.access import (
     id_for_display,
@@ -37,8 +45,13 @@ from dtgx.survey import access
 from dtgx.survey.answers import values_of
 from dtgx.survey.display import build_history, build_sections
 from dtgx.survey.forms import RecordSearchForm
-from dtgx.survey.models import PersonRecord, RecordChange, SurveyRecord
+from dtgx.survey.models import (
+    PersonRecord,
+    RecordChange,
+    SurveyRecord,
+)
 from dtgx.survey.progress import compute_progress
+from dtgx.survey.sheets import export_only_headers, item_columns, row_cells
 
 PAGE_SIZE = 50
 
@@ -345,3 +358,112 @@ def community_record_history(request: HttpRequest, pk: int) -> HttpResponse:
         "title": _("社区登记表更正记录"),
     }
     return render(request, "survey/record_history.html", context)
+
+
+# --- exports -------------------------------------------------------------------
+
+EXPORT_FORMATS = ("xlsx", "csv")
+EXPORT_CHUNK = 2000
+
+
+@real_name_view
+def person_record_export(
+    request: HttpRequest, year: int, code: str, fmt: str
+) -> HttpResponse:
+    """The round's person records of a region as xlsx or csv, one column
+    per item as in the import template (so a list can be corrected and
+    imported again). Identity and certificate numbers are masked unless
+    the role may see them whole. Logged as an export (and a reveal)."""
+    user = acting_user(request)
+    round = access.get_round_or_404(user, year)
+    region = get_region_or_404(user, code)
+    records = (
+        access.person_records_visible_to(user, round)
+        .filter(region_code__startswith=region.prefix)
+        .select_related("village")
+        .order_by("region_code", "pk")
+    )
+    name = _("%(year)s年%(region)s残疾人登记表记录") % {
+        "year": round.year,
+        "region": region.name,
+    }
+    # ``real_name_view`` is typed for pages; a download streams instead.
+    return _export(request, records, region.code, name, fmt)  # type: ignore[return-value]
+
+
+@login_required
+def community_record_export(
+    request: HttpRequest, year: int, code: str, fmt: str
+) -> HttpResponse:
+    """The round's community records of a region as xlsx or csv."""
+    user = acting_user(request)
+    round = access.get_round_or_404(user, year)
+    region = get_region_or_404(user, code)
+    records = (
+        access.community_records_visible_to(user, round)
+        .filter(region_code__startswith=region.prefix)
+        .select_related("village")
+        .order_by("region_code", "pk")
+    )
+    name = _("%(year)s年%(region)s社区登记表记录") % {
+        "year": round.year,
+        "region": region.name,
+    }
+    # ``real_name_view`` is typed for pages; a download streams instead.
+    return _export(request, records, region.code, name, fmt)  # type: ignore[return-value]
+
+
+def _export(
+    request: HttpRequest,
+    records: QuerySet[Any],
+    region_code: str,
+    name: str,
+    fmt: str,
+) -> FileResponse | StreamingHttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("只能导出为xlsx或csv。"))
+    user = acting_user(request)
+    model: type[SurveyRecord] = records.model
+    form = model.questionnaire()
+    items = item_columns(form)
+    reveal = shows_full_id_numbers(user) and model is PersonRecord
+    number, village, status, version = export_only_headers()
+    columns = [
+        *(column.column for column in items),
+        Column(number, ColumnKind.INTEGER),
+        Column(village, ColumnKind.TEXT),
+        Column(status, ColumnKind.TEXT),
+        Column(version, ColumnKind.INTEGER),
+    ]
+
+    def rows() -> Iterator[list[object]]:
+        for record in records.iterator(chunk_size=EXPORT_CHUNK):
+            cells = row_cells(items, values_of(form, record), reveal_ids=reveal)
+            yield [
+                *cells,
+                record.pk,
+                record.village.name,
+                str(record.get_status_display()),
+                record.version,
+            ]
+
+    count = records.count()
+    target = _("%(name)s（%(fmt)s导出）") % {"name": name, "fmt": fmt}
+    log_access(
+        request,
+        action=AccessAction.EXPORT,
+        region_code=region_code,
+        target=target,
+        record_count=count,
+    )
+    if reveal and count:
+        log_access(
+            request,
+            action=AccessAction.REVEAL,
+            region_code=region_code,
+            target=target,
+            record_count=count,
+        )
+    if fmt == "csv":
+        return csv_response(name, columns, rows())
+    return xlsx_response(name, columns, rows(), sheet_title=name)

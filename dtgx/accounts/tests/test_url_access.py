@@ -18,9 +18,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dtgx.accounts.models import AccessAction, AccessLog, User
 from dtgx.accounts.roles import Role
 from dtgx.conftest import World
+from dtgx.imports.models import ImportBatch
+from dtgx.quality import services as quality
+from dtgx.quality.models import SpotCheck
 from dtgx.regions.models import Region
 from dtgx.registry.models import Person
 from dtgx.registry.tests.helpers import store_person
+from dtgx.reporting.models import Submission, SubmissionStatus
 from dtgx.survey.models import CommunityRecord, PersonRecord
 from dtgx.survey.tests import helpers as survey_helpers
 from dtgx.validation.models import Finding
@@ -81,6 +85,20 @@ def _cili_error_finding(s: Scene) -> Finding:
     return finding
 
 
+def _import_batch(s: Scene) -> ImportBatch:
+    """A checked import batch uploaded by Cili's clerk, stored on first use."""
+    found = ImportBatch.objects.filter(region_code=s.world.cili.code).first()
+    return found or ImportBatch.objects.create(
+        round=survey_helpers.make_round(),
+        kind="person",
+        uploaded_by=s.cili_clerk,
+        region_code=s.world.cili.code,
+        file_name="慈利.xlsx",
+        sha256="0" * 64,
+        status="checked",
+    )
+
+
 def _survey_region(s: Scene, region: Region, *, record: bool = False) -> dict[str, Any]:
     """The 2025 round and ``region`` as URL arguments; with ``record`` the
     round gets a person record first."""
@@ -88,6 +106,34 @@ def _survey_region(s: Scene, region: Region, *, record: bool = False) -> dict[st
         _survey_person_record(s).round if record else survey_helpers.make_round()
     ).year
     return {"year": year, "code": region.code}
+
+
+def _city_director(s: Scene) -> User:
+    """Zhangjiajie's office director, who accepts Cili's submissions."""
+    found = User.objects.filter(username="zjj_director").first()
+    return found or s.world.person(
+        "zjj_director", s.world.zhangjiajie, Role.OFFICE_DIRECTOR
+    )
+
+
+def _cili_submitted(s: Scene) -> Submission:
+    """Cili's 2025 submission, 已上报, with its sample record, stored on
+    first use (the states are set directly: the workflow has its tests)."""
+    round = _survey_person_record(s).round
+    submission, _created = Submission.objects.get_or_create(
+        round=round,
+        region_code=s.world.cili.code,
+        defaults={"status": SubmissionStatus.SUBMITTED, "cycle": 1},
+    )
+    return submission
+
+
+def _cili_spot_check(s: Scene) -> SpotCheck:
+    """The city's spot check of Cili's submission, drawn on first use."""
+    found = SpotCheck.objects.filter(submission__region_code=s.world.cili.code)
+    return found.first() or quality.draw_sample(
+        _city_director(s), _cili_submitted(s), seed=1
+    )
 
 
 RULES: dict[str, Rule] = {
@@ -326,6 +372,57 @@ RULES: dict[str, Rule] = {
         method="post",
         kwargs=lambda s: _survey_region(s, s.world.cili, record=True),
     ),
+    "survey:person_record_export": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {**_survey_region(s, s.world.cili, record=True), "fmt": "csv"},
+    ),
+    "survey:community_record_export": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {**_survey_region(s, s.world.cili), "fmt": "xlsx"},
+    ),
+    "imports:import_page": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 200, 200),
+        kwargs=lambda s: {"year": survey_helpers.make_round().year, "kind": "person"},
+    ),
+    "imports:template": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 200, 200),
+        kwargs=lambda s: {"year": survey_helpers.make_round().year, "kind": "person"},
+    ),
+    "imports:batch_detail": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _import_batch(s).pk},
+        marker=lambda s: "慈利.xlsx",
+    ),
+    "imports:batch_progress": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _import_batch(s).pk},
+    ),
+    "imports:batch_decide": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": _import_batch(s).pk},
+        data=lambda s: {"action": "hold"},
+    ),
+    "imports:batch_report": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _import_batch(s).pk},
+    ),
     "validation:export_findings": Rule(
         lambda s: s.cili_director,
         lambda s: s.sangzhi_director,
@@ -351,6 +448,101 @@ RULES: dict[str, Rule] = {
         kwargs=lambda s: {"pk": _cili_error_finding(s).pk},
         data=lambda s: {"explanation": "已入户核实，情况属实"},
         marker=lambda s: "错误数据不能核实通过",
+    ),
+    # Submissions show figures, no names: any user of the region's subtree
+    # sees the page; the office director prepares and submits (refusals are
+    # shown in the page); a signature form is for the officials it needs.
+    "reporting:submission": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+        marker=lambda s: "慈利县 2025年度汇总上报",
+    ),
+    "reporting:prepare": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        method="post",
+        kwargs=lambda s: _survey_region(s, s.world.cili, record=True),
+        marker=lambda s: "错误数据未更正",
+    ),
+    "reporting:submit": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        method="post",
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+        marker=lambda s: "还没有准备上报",
+    ),
+    "reporting:sign": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 403),
+        kwargs=lambda s: {
+            **_survey_region(s, s.world.cili),
+            "kind": "deputy_secretary_general",
+        },
+    ),
+    "reporting:tables": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+        marker=lambda s: "慈利县 2025年度汇总表",
+    ),
+    "reporting:export_tables": Rule(
+        lambda s: s.cili_clerk,
+        lambda s: s.sangzhi_clerk,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.cili),
+    ),
+    # Acceptance belongs to the level above; the county reads its own spot
+    # check (names only for real-name roles), another county finds nothing.
+    "quality:acceptance_list": Rule(
+        _city_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        kwargs=lambda s: _survey_region(s, s.world.zhangjiajie),
+        marker=lambda s: "张家界市 2025年度检查验收",
+    ),
+    "quality:draw": Rule(
+        _city_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": _cili_submitted(s).pk},
+    ),
+    "quality:spot_check": Rule(
+        lambda s: s.cili_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        kwargs=lambda s: {"pk": _cili_spot_check(s).pk},
+        marker=lambda s: _survey_person_record(s).basic_name or "",
+    ),
+    "quality:mark": Rule(
+        _city_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": _cili_spot_check(s).items.get().pk},
+        data=lambda s: {"result": "consistent", "note": ""},
+    ),
+    "quality:accept": Rule(
+        _city_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 200),
+        method="post",
+        kwargs=lambda s: {"pk": _cili_spot_check(s).pk},
+        marker=lambda s: "全部核查后才能验收",
+    ),
+    "quality:return_submission": Rule(
+        _city_director,
+        lambda s: s.sangzhi_director,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": _cili_spot_check(s).pk},
+        data=lambda s: {"reason": "抽查发现问题，请核对"},
     ),
 }
 
