@@ -1,8 +1,10 @@
 """The main job: one county's whole annual update, through the services.
 
 After the round is open and the base list loaded (``cycle``), the job
-enters a community form for every village and a person form for every
-holder (with the usual rate of field mistakes), audits the county in
+enters a community form for every village; one township's clerk types
+her paper person forms into the Excel template and imports the file;
+the county enters a person form for every other holder (all with the
+usual rate of field mistakes); then it audits the county in
 bulk, corrects the errors and verifies the queries, writes the summary
 tables and the validation report, prepares, signs twice and submits; the
 city spot-checks and returns the county once, the county fixes and
@@ -122,6 +124,7 @@ class MainJob:
         self.output.mkdir(parents=True, exist_ok=True)
         for name, stage in (
             ("登记：社区登记表", self.enter_communities),
+            ("登记：乡镇录入的Excel文件导入", self.import_township),
             ("登记：残疾人登记表", self.enter_persons),
             ("批量逻辑审核", self.audit),
             ("处理审核发现（更正错误、核实疑问）", self.resolve_findings),
@@ -177,6 +180,61 @@ class MainJob:
             round=self.round, region_code__startswith=self.county.code[:6]
         ).count()
         return [f"新录入 {len(villages):,} 份，共 {total:,} 份社区登记表"]
+
+    def import_township(self) -> list[str]:
+        """The demo township's person forms, typed into the generated
+        template (field mistakes and all) and imported by its clerk: dry
+        run, then the valid rows committed; bad rows go to the error
+        report in the output folder."""
+        from dtgx.imports import services as imports
+        from dtgx.imports.models import ImportKind, ImportStatus
+
+        clerk = User.objects.get(username="township_clerk")
+        township = clerk.region
+        if township is None or not township.code.startswith(self.county.code[:6]):
+            return ["演示乡镇不在本县，跳过"]
+        entered = PersonRecord.objects.filter(round=self.round).values("person")
+        persons = list(
+            Person.objects.filter(
+                pk__in=self._entries()
+                .filter(village__code__startswith=township.code[:9])
+                .exclude(person__in=entered)
+                .values("person")
+            ).order_by("region_code", "pk")
+        )
+        if not persons:
+            return ["本乡镇登记表已导入，跳过"]
+        path = self.output / f"{township.name}残疾人登记表-{self.round.year}.xlsx"
+        _write_person_file(path, persons, self.round)
+        self.report.files.append(path)
+
+        with path.open("rb") as handle:
+            batch = imports.start_import(
+                clerk,
+                self.round,
+                ImportKind.PERSON,
+                iter(lambda: handle.read(1 << 20), b""),
+                file_name=path.name,
+            )
+        if batch.status != ImportStatus.CHECKED:
+            # The database backend queues the check for ``db_worker``.
+            return [f"导入批次 {batch.pk} 已排队（{batch.get_status_display()}）"]
+        checked = f"试导入：{batch.rows_total:,} 行，有错误 {batch.rows_bad:,} 行"
+        imports.decide_import(clerk, batch, commit=True)
+        batch.refresh_from_db()
+        lines = [
+            f"{township.name}录入员导入 {path.name}",
+            checked,
+            f"导入：新建 {batch.to_create:,} 份（{batch.get_status_display()}）",
+        ]
+        if batch.rows_bad:
+            from dtgx.imports.report import report_columns, report_rows
+
+            report = self.output / f"{township.name}导入错误报告-{self.round.year}.xlsx"
+            write_xlsx(report_rows(batch), report_columns(batch), report, "错误报告")
+            self.report.files.append(report)
+            lines.append(f"错误报告：{report.name}")
+        return lines
 
     def enter_persons(self) -> list[str]:
         entered = PersonRecord.objects.filter(round=self.round).values("person")
@@ -551,6 +609,43 @@ def _enter_persons(round_pk: int, pks: list[int], worker: int, done: Any) -> Non
     except Exception:
         logger.exception("entry worker %s failed", worker)
         raise
+
+
+def _write_person_file(path: Path, persons: list[Person], round: Round) -> None:
+    """The rows a clerk types from paper forms, in the import template's
+    columns (as ``imports.workbook`` makes them), one row per holder."""
+    from openpyxl import Workbook
+
+    from dtgx.survey.sheets import cell_value, item_columns
+
+    columns = item_columns(PersonRecord.questionnaire())
+    generator = AnswerGenerator(seed=int(round.year) * 100 + 99)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("残疾人登记表")
+    sheet.append([column.header for column in columns])
+    for n, person in enumerate(persons):
+        form = generator.person(person, round, COLLECTORS[n % len(COLLECTORS)])
+        answers: dict[str, Any] = dict(form.answers)
+        answers[survey.METHOD_ITEM] = form.survey_method
+        answers[survey.COLLECTOR_ITEM] = form.collector
+        answers[survey.DATE_ITEM] = form.survey_date
+        sheet.append(
+            [
+                cell_value(
+                    column.item,
+                    _cell(answers.get(column.item.id)),
+                    reveal_ids=True,
+                )
+                for column in columns
+            ]
+        )
+    book.save(path)
+
+
+def _cell(value: object) -> Any:
+    if isinstance(value, list | set):
+        return frozenset(value)
+    return value
 
 
 def _enter_in_child(round_pk: int, pks: list[int], worker: int, done: Any) -> None:

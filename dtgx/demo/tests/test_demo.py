@@ -88,6 +88,7 @@ def test_it_runs_the_annual_update_to_the_city_submission(
 ) -> None:
     from openpyxl import load_workbook
 
+    from dtgx.imports.models import ImportBatch, ImportStatus
     from dtgx.reporting.models import Submission, SubmissionStatus
     from dtgx.survey.models import CommunityRecord, PersonRecord
     from dtgx.validation.models import Finding
@@ -109,12 +110,21 @@ def test_it_runs_the_annual_update_to_the_city_submission(
     assert Finding.objects.filter(status="resolved").exists()
     assert Finding.objects.filter(status="verified").exists()
     assert "更新率 100.0%" in printed
+    # The demo township's forms came in as an Excel file, through the import.
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.COMMITTED
+    assert batch.to_create == batch.rows_total - batch.rows_bad > 0
+    imported = PersonRecord.objects.filter(
+        round=round, region_code__startswith="430821001"
+    )
+    assert imported.count() == batch.to_create
     files = sorted(path.name for path in output.iterdir())
     assert files == [
         "抽查样本-430821-第1次.xlsx",
         "抽查样本-430821-第2次.xlsx",
         "数据校验报告-430821-2025.xlsx",
         "汇总表-430821-2025.xlsx",
+        "石家岗街道残疾人登记表-2025.xlsx",
     ]
     summary = load_workbook(output / "汇总表-430821-2025.xlsx", read_only=True)
     assert len(summary.sheetnames) == 18
