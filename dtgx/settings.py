@@ -44,6 +44,7 @@ if not ALLOWED_HOSTS:
         "ALLOWED_HOSTS is required: the host names this site is served under."
     )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "dtgx.errors.csrf_failure"
 
 _default_db = f"sqlite:///{BASE_DIR / 'var' / 'dtgx.sqlite3'}" if IS_LOCAL else None
 try:
@@ -61,7 +62,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "dtgx.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Our page for the empty 405 of POST-only addresses opened with GET.
+    "dtgx.errors.MethodNotAllowedPageMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of the views.
     "axes.middleware.AxesMiddleware",
 ]

@@ -583,32 +583,47 @@ class MainJob:
 
 def _enter_persons(round_pk: int, pks: list[int], worker: int, done: Any) -> None:
     """One clerk's share: each holder's form through the entry service,
-    one transaction a record, audited together at the end."""
+    one transaction a record, audited together village by village (short
+    write transactions, so that the other clerk's saves never wait long
+    on SQLite's single writer)."""
     round = Round.objects.get(pk=round_pk)
     clerk = User.objects.get(username="county_clerk")
     generator = AnswerGenerator(seed=int(round.year) * 100 + worker)
     try:
-        with deferred_audit(clerk):
-            for batch in _chunks(pks, 100):
-                persons = Person.objects.in_bulk(batch)
-                for n, pk in enumerate(batch):
-                    form = generator.person(
-                        persons[pk], round, COLLECTORS[(worker + n) % len(COLLECTORS)]
-                    )
-                    survey.create_person_record(
-                        clerk,
-                        round,
-                        persons[pk],
-                        form.answers,
-                        survey_method=form.survey_method,
-                        collector=form.collector,
-                        survey_date=form.survey_date,
-                    )
-                with done.get_lock():
-                    done.value += len(batch)
+        for batch in _chunks(pks, 100):
+            persons = Person.objects.in_bulk(batch)
+            codes = {pk: person.region_code for pk, person in persons.items()}
+            for village in _runs(batch, codes.__getitem__):
+                with deferred_audit(clerk):
+                    _enter_village(clerk, round, generator, persons, village, worker)
+            with done.get_lock():
+                done.value += len(batch)
     except Exception:
         logger.exception("entry worker %s failed", worker)
         raise
+
+
+def _enter_village(
+    clerk: User,
+    round: Round,
+    generator: AnswerGenerator,
+    persons: dict[int, Person],
+    pks: list[int],
+    worker: int,
+) -> None:
+    for pk in pks:
+        form = generator.person(
+            persons[pk], round, COLLECTORS[(worker + pk) % len(COLLECTORS)]
+        )
+        survey.create_person_record(
+            clerk,
+            round,
+            persons[pk],
+            form.answers,
+            survey_method=form.survey_method,
+            collector=form.collector,
+            survey_date=form.survey_date,
+        )
 
 
 def _write_person_file(path: Path, persons: list[Person], round: Round) -> None:
@@ -662,6 +677,18 @@ _SLUGS = {
     "federation_chairman": "chairman",
     "office_director": "director",
 }
+
+
+def _runs(items: list[Any], key: Callable[[Any], object]) -> Iterator[list[Any]]:
+    """Consecutive items with the same key."""
+    run: list[Any] = []
+    for item in items:
+        if run and key(item) != key(run[-1]):
+            yield run
+            run = []
+        run.append(item)
+    if run:
+        yield run
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
