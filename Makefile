@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB ?= sqlite:///$(CURDIR)/var/demo.sqlite3
 DEMO_ARGS ?=
+SERVE_ADDR ?= 127.0.0.1:8000
 
 .PHONY: install demo serve test check lint typecheck bench messages clean
 
@@ -31,7 +32,7 @@ demo: install
 	DTGX_ENV=demo DATABASE_URL=$(DEMO_DB) $(BIN)/python manage.py demo $(DEMO_ARGS)
 
 serve: install
-	DTGX_ENV=demo DATABASE_URL=$(DEMO_DB) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DTGX_ENV=demo DATABASE_URL=$(DEMO_DB) $(BIN)/python manage.py runserver $(SERVE_ADDR)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

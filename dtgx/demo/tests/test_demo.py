@@ -128,3 +128,14 @@ def test_it_runs_the_annual_update_to_the_city_submission(
     ]
     summary = load_workbook(output / "汇总表-430821-2025.xlsx", read_only=True)
     assert len(summary.sheetnames) == 18
+
+
+def test_it_can_stop_with_the_county_open_for_entry(db: None) -> None:
+    from dtgx.survey.models import PersonRecord
+
+    printed = _demo("--stop-after-load")
+
+    assert "Stopped after loading the base list" in printed
+    assert Round.objects.get(year=2025).status == RoundStatus.OPEN
+    assert BaseListEntry.objects.count() == 60
+    assert not PersonRecord.objects.exists()

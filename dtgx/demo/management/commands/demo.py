@@ -64,6 +64,12 @@ class Command(BaseCommand):
             help="folder for the summary tables, validation report and samples",
         )
         parser.add_argument(
+            "--stop-after-load",
+            action="store_true",
+            help="open the round and load the base list, then stop: the county "
+            "stays open for entry and imports in the browser",
+        )
+        parser.add_argument(
             "--divisions-dir",
             type=Path,
             help="official four-file code list; real townships are loaded from it",
@@ -124,6 +130,12 @@ class Command(BaseCommand):
             stage = time.perf_counter()
             cycle = self._load_base_list(clerk, demo.county, options["persons"])
             out.write(f"  （{time.perf_counter() - stage:.1f} 秒）")
+            if options["stop_after_load"]:
+                out.write(
+                    "\nStopped after loading the base list: log in as "
+                    "county_clerk to enter forms or import a filled template."
+                )
+                return
             job = MainJob(
                 cycle.round,
                 demo.county,
