@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from io import TextIOBase
 from multiprocessing import Value
 from pathlib import Path
@@ -60,7 +61,10 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 COLLECTORS = ("李梅", "王芳", "张伟", "刘洋", "陈静")
 CORRECTION_REASON = "核对原始登记表后更正（逻辑审核：%s）"
-RETURN_REASON = "网络抽查发现1份登记表与原始表不一致，请核对该村全部登记表后重新上报。"
+RETURN_REASON = (
+    "网络抽查{sampled}份，{inconsistent}份登记表与原始表不一致，差错率{rate}%，"
+    "超过{threshold}%的验收标准。请核对这些登记表所在村的全部登记表，更正后重新上报。"
+)
 VERIFY_TEXT = {
     "ID12": "已核实：本人户籍在外县，长期居住在本村，属人户分离。",
 }
@@ -443,8 +447,11 @@ class MainJob:
         auditor = self.users["city_auditor"]
         spot_check = quality.draw_sample(auditor, submission, seed=2025)
         items = list(spot_check.items.all())
+        # Just enough records found inconsistent to exceed the threshold,
+        # so that the suggested verdict and the director's return agree.
+        wrong = int(spot_check.threshold * len(items)) + 1
         for n, item in enumerate(items):
-            if n == 0:
+            if n < wrong:
                 quality.mark_item(
                     auditor, item, SpotCheckResult.INCONSISTENT, "R1姓名与原始表不一致"
                 )
@@ -452,15 +459,21 @@ class MainJob:
                 quality.mark_item(auditor, item, SpotCheckResult.CONSISTENT, "")
         verdict = quality.verdict(spot_check)
         sample_file = self._write_sample(spot_check, "第1次")
-        quality.return_for_correction(
-            self.users["city_director"], submission, RETURN_REASON
+        reason = RETURN_REASON.format(
+            sampled=verdict.sampled,
+            inconsistent=verdict.inconsistent,
+            rate=verdict.error_percent,
+            threshold=(spot_check.threshold * 100).quantize(Decimal("0.1")),
         )
-        self._fix_returned(items[0].record_id)
+        quality.return_for_correction(self.users["city_director"], submission, reason)
+        for item in items[:wrong]:
+            self._fix_returned(item.record_id)
         return [
             f"抽取 {verdict.sampled} 份（{spot_check.method}，"
             f"种子 {spot_check.seed}），"
-            f"不一致 {verdict.inconsistent} 份，差错率 {verdict.error_percent}%",
-            f"退回：{RETURN_REASON}",
+            f"不一致 {verdict.inconsistent} 份，差错率 {verdict.error_percent}%"
+            f"（{'建议验收通过' if verdict.suggests_acceptance else '建议退回'}）",
+            f"退回：{reason}",
             f"抽查样本：{sample_file}",
         ]
 
