@@ -183,3 +183,35 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self) -> str:
         target = f"{self.target_type}:{self.target_id}"
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {target}"
+
+
+class Authenticator(models.Model):
+    """A user's authenticator app (身份验证器, TOTP per RFC 6238), asked for
+    when a province wants a second factor on signatures.
+
+    Pending until the holder types a code from it (``confirmed_at``). A code
+    is good once: ``last_used_step`` is the time step of the last code
+    accepted, and codes of that step or earlier are refused. The secret is
+    shown only while enrolling and never written to a log or audit event
+    (see ``dtgx.accounts.authenticator``)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="authenticator"
+    )
+    secret = models.CharField(_("密钥"), max_length=64, editable=False)
+    issued_at = models.DateTimeField(_("生成时间"))
+    confirmed_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(
+        _("最近使用的时间步"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("身份验证器")
+        verbose_name_plural = _("身份验证器")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.verbose_state}"
+
+    @property
+    def verbose_state(self) -> str:
+        return str(_("已绑定") if self.confirmed_at else _("待确认"))

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from dtgx.accounts import access
@@ -265,3 +267,44 @@ def unlock_account(admin: User, user: User) -> None:
             region_code=user.region.code,
             after={"failures_cleared": cleared},
         )
+
+
+class AccountLockedOut(PermissionDenied):
+    """Too many wrong passwords: the account is locked like after failed
+    logins, and the session that tried has been logged out."""
+
+
+def confirm_password(request: HttpRequest, user: User, password: str) -> bool:
+    """Check the password the logged-in ``user`` typed again to confirm an
+    act (a signature). It goes through ``authenticate`` like the login
+    form, so django-axes counts a wrong password towards the same lockout
+    (``LOGIN_FAILURE_LIMIT`` failures lock the account for
+    ``LOGIN_LOCKOUT_MINUTES``) and refuses a locked account even with the
+    right password. Every failure is an audit event, without the password.
+
+    Returns whether the password is right; raises ``AccountLockedOut``
+    (after logging the session out) once the account is locked."""
+    confirmed = authenticate(request, username=user.username, password=password)
+    if confirmed is not None and confirmed.pk == user.pk:
+        return True
+
+    locked = bool(getattr(request, "axes_locked_out", False))
+    with transaction.atomic():
+        record_event(
+            actor=user,
+            action="account.confirm_password_failed",
+            target_type="user",
+            target_id=str(user.pk),
+            region_code=user.region_id or "",
+            after={"path": request.path[:200], "locked_out": locked},
+        )
+    if locked:
+        logout(request)
+        raise AccountLockedOut(
+            _(
+                "密码连续输错次数过多，账号已暂时锁定并已退出登录。"
+                "请%(minutes)s分钟后再登录，或联系本级系统管理员解锁。"
+            )
+            % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+        )
+    return False

@@ -13,6 +13,9 @@ import yaml
 from dtgx.accounts.roles import Role
 
 POLICY_FILE = Path(__file__).with_name("provinces.yaml")
+# Second factors a province may ask of its signers; "none" asks only the
+# password.
+SECOND_FACTORS = ("none", "totp")
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,18 @@ class ProvincePolicy:
     sample_rate: Decimal
     sample_minimum: int
     error_rate_threshold: Decimal
+    signature_second_factor: str = "none"
 
 
 def policy_for(region_code: str) -> ProvincePolicy:
     """The settings of the province ``region_code`` lies in."""
     return _policies().get(region_code[:2]) or _policies()["default"]
+
+
+def second_factor_required(region_code: str) -> bool:
+    """Whether signing a submission of this region also needs the code of
+    the signer's authenticator app (TOTP), besides the password."""
+    return policy_for(region_code).signature_second_factor == "totp"
 
 
 @cache
@@ -50,4 +60,15 @@ def _policy(values: dict[str, Any]) -> ProvincePolicy:
         sample_rate=Decimal(str(values["sample_rate"])),
         sample_minimum=int(values["sample_minimum"]),
         error_rate_threshold=Decimal(str(values["error_rate_threshold"])),
+        signature_second_factor=_second_factor(values),
     )
+
+
+def _second_factor(values: dict[str, Any]) -> str:
+    value = str(values.get("signature_second_factor") or "none")
+    if value not in SECOND_FACTORS:
+        raise ValueError(
+            f"{POLICY_FILE.name}: signature_second_factor must be one of "
+            f"{list(SECOND_FACTORS)}, not {value!r}"
+        )
+    return value

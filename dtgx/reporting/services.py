@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dtgx.accounts import authenticator
 from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import User
 from dtgx.accounts.roles import Role
@@ -30,7 +31,7 @@ from dtgx.reporting.models import (
     SubmissionEvent,
     SubmissionStatus,
 )
-from dtgx.reporting.policy import policy_for
+from dtgx.reporting.policy import policy_for, second_factor_required
 from dtgx.reporting.report import (
     build_validation_report,
     children_digest,
@@ -48,7 +49,9 @@ SIGNATURE_ROLES = {
 REVIEW_ROLES = (Role.AUDITOR, Role.OFFICE_DIRECTOR)
 # The code prefix width of the submitting regions one level below.
 CHILD_PREFIX = {Level.PREFECTURE: 6, Level.PROVINCE: 4}
+# Stored with the lock (the lock message quotes it): the submission's state.
 LOCK_REASON = "已上报"
+ACCEPTED_LOCK_REASON = "已验收"
 
 
 class SubmissionRefused(ValidationError):
@@ -241,10 +244,13 @@ def sign_submission(
     *,
     password: str,
     digest: str,
+    second_factor_code: str = "",
 ) -> Signature:
     """Sign the current snapshot: the official of the level whose role the
     signature needs, after re-entering the password, on the digest shown
-    to them (a digest that no longer matches is refused)."""
+    to them (a digest that no longer matches is refused). Where the
+    province asks for a second factor, also with a current, unused code of
+    the official's authenticator app, used up by the signature."""
     kind = SignatureKind(kind)
     code = submission.region_code
     if kind not in required_signatures(code):
@@ -279,6 +285,8 @@ def sign_submission(
                 _("%(kind)s已经完成，无需重复签字。") % {"kind": kind.label},
                 code="signed",
             )
+        if second_factor_required(code):
+            authenticator.check_code(actor, second_factor_code)
         signature = Signature.objects.create(
             snapshot=snapshot,
             kind=kind,
@@ -398,6 +406,9 @@ def accept_submission(actor: User, submission: Submission, *, note: str) -> None
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission.pk)
         _check_status(current, (SubmissionStatus.REVIEWING,))
+        RegionLock.objects.filter(
+            round=current.round, region_code=current.region_code
+        ).update(reason=ACCEPTED_LOCK_REASON)
         _move(actor, current, SubmissionStatus.ACCEPTED, "accept", reason=note)
     submission.refresh_from_db()
 

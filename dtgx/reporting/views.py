@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dtgx.accounts import services as account_services
 from dtgx.accounts.access import acting_user, get_region_or_404
 from dtgx.accounts.audit import log_access
 from dtgx.accounts.models import AccessAction
@@ -38,6 +40,7 @@ from dtgx.reporting.models import (
     SubmissionEvent,
     SubmissionStatus,
 )
+from dtgx.reporting.policy import second_factor_required
 from dtgx.reporting.report import build_validation_report
 from dtgx.reporting.summary import TableResult, compute_all, write_summary_xlsx
 from dtgx.survey import access as survey_access
@@ -267,8 +270,22 @@ def sign(request: HttpRequest, year: int, code: str, kind: str) -> HttpResponse:
     snapshot = page.submission.current_snapshot
     assert snapshot is not None, "a submission awaiting signatures has one"
 
-    form = SignForm(request.POST or None, initial={"digest": snapshot.digest})
+    form = SignForm(
+        request.POST or None,
+        initial={"digest": snapshot.digest},
+        second_factor=second_factor_required(page.region.code),
+    )
     if request.method == "POST" and form.is_valid():
+        try:
+            confirmed = account_services.confirm_password(
+                request, user, form.cleaned_data["password"]
+            )
+        except account_services.AccountLockedOut as error:
+            context = {"message": str(error)}
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+        if not confirmed:
+            form.add_error("password", _wrong_password())
+            return _sign_page(request, page, signature_kind, form)
         try:
             services.sign_submission(
                 user,
@@ -276,25 +293,46 @@ def sign(request: HttpRequest, year: int, code: str, kind: str) -> HttpResponse:
                 signature_kind,
                 password=form.cleaned_data["password"],
                 digest=form.cleaned_data["digest"],
+                second_factor_code=form.cleaned_data.get("second_factor_code", ""),
             )
         except ValidationError as error:
-            field = "password" if error.code == "password" else None
+            field = SIGN_ERROR_FIELDS.get(str(error.code))
             form.add_error(field, error)
         else:
             messages.success(
                 request, _("%(kind)s已完成。") % {"kind": signature_kind.label}
             )
             return redirect("reporting:submission", year=year, code=page.region.code)
+    return _sign_page(request, page, signature_kind, form)
 
+
+def _sign_page(
+    request: HttpRequest, page: _Page, kind: SignatureKind, form: SignForm
+) -> HttpResponse:
+    assert page.submission is not None
     context = {
         "round": page.round,
         "region": page.region,
         "submission": page.submission,
-        "snapshot": snapshot,
-        "kind": signature_kind,
+        "snapshot": page.submission.current_snapshot,
+        "kind": kind,
         "form": form,
     }
     return render(request, "reporting/sign.html", context)
+
+
+def _wrong_password() -> str:
+    return _(
+        "密码不正确，请重新输入您的登录密码后签字。签字和登录时密码连续输错"
+        "%(limit)s次，账号将被锁定%(minutes)s分钟。"
+    ) % {
+        "limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": settings.LOGIN_LOCKOUT_MINUTES,
+    }
+
+
+# The form field a refusal of the sign service belongs to.
+SIGN_ERROR_FIELDS = {"password": "password", "second_factor": "second_factor_code"}
 
 
 def _kind_or_404(kind: str) -> SignatureKind:

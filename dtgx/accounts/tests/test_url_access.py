@@ -164,6 +164,12 @@ RULES: dict[str, Rule] = {
     "accounts:agreement": Rule(
         lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
     ),
+    "accounts:my_account": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
+    "accounts:authenticator": Rule(
+        lambda s: s.cili_clerk, lambda s: s.sangzhi_clerk, (302, 200, 200)
+    ),
     "accounts:user_list": Rule(
         lambda s: s.cili_admin,
         lambda s: s.sangzhi_admin,
@@ -201,6 +207,14 @@ RULES: dict[str, Rule] = {
         (302, 404, 302),
         method="post",
         kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+    ),
+    "accounts:user_reset_authenticator": Rule(
+        lambda s: s.cili_admin,
+        lambda s: s.sangzhi_admin,
+        (302, 404, 302),
+        method="post",
+        kwargs=lambda s: {"pk": s.lingyang_collector.pk},
+        data=_reason,
     ),
     "accounts:access_log": Rule(
         lambda s: s.cili_director,

@@ -8,10 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from dtgx.accounts.models import AccessAction, AccessLog, User
+from dtgx.accounts import services as account_services
+from dtgx.accounts.models import AccessAction, AccessLog, AuditEvent, User
 from dtgx.accounts.roles import Role
 from dtgx.conftest import PASSWORD, World
 from dtgx.quality.models import SpotCheck
@@ -168,6 +171,9 @@ def test_the_whole_cycle_goes_through_the_pages(
     assert "已验收" in page
     assert page.count("<td>退回</td>") == 1
     assert page.count("<td>验收通过</td>") == 1
+    # The returned cycle's signatures stay on record, no longer valid.
+    assert page.count("有效</td>") == 3
+    assert page.count("该轮已退回，签字仅作记录</td>") == 3
     assert SubmissionEvent.objects.filter(submission=submission).count() == 14
 
     # The city's own page now has nothing blocking it.
@@ -241,6 +247,71 @@ def test_a_wrong_password_shows_the_error_and_signs_nothing(
     assert not Signature.objects.exists()
 
 
+def test_wrong_signing_passwords_lock_the_account_like_failed_logins(
+    world: World,
+    officials: Officials,
+    round: Round,
+    clean_county: list[PersonRecord],
+) -> None:
+    prepare(officials, round, world.cili.code)
+    snapshot = Submission.objects.get().current_snapshot
+    assert snapshot is not None
+    url = page_url(
+        round, world.cili.code, "sign", kind=SignatureKind.DEPUTY_SECRETARY_GENERAL
+    )
+    deputy = as_user(officials.deputy)
+    guess = "guess-Secret-99"
+
+    answers = [
+        deputy.post(url, {"password": guess, "digest": snapshot.digest})
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    login = Client().post(
+        reverse("accounts:login"),
+        {"username": officials.deputy.username, "password": PASSWORD},
+    )
+
+    assert [a.status_code for a in answers[:-1]] == [200] * (len(answers) - 1)
+    assert "密码不正确" in answers[0].content.decode()
+    assert answers[-1].status_code == 429
+    assert "暂时锁定" in answers[-1].content.decode()
+    assert account_services.is_locked_out(officials.deputy)
+    assert login.status_code == 429, "the login form is locked too"
+    assert deputy.get(url).status_code == 302, "the session was logged out"
+    assert not Signature.objects.exists()
+    failures = AuditEvent.objects.filter(action="account.confirm_password_failed")
+    assert failures.count() == settings.AXES_FAILURE_LIMIT
+    assert all(e.actor_id == officials.deputy.pk for e in failures)
+    stored = [str(e.after) for e in failures]
+    stored += AccessAttempt.objects.values_list("post_data", flat=True)
+    assert not any(guess in text for text in stored)
+
+
+def test_a_locked_account_cannot_sign_with_the_right_password(
+    world: World,
+    officials: Officials,
+    round: Round,
+    clean_county: list[PersonRecord],
+) -> None:
+    prepare(officials, round, world.cili.code)
+    snapshot = Submission.objects.get().current_snapshot
+    assert snapshot is not None
+    chairman = as_user(officials.chairman)  # a session open before the lockout
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            reverse("accounts:login"),
+            {"username": officials.chairman.username, "password": "wrong"},
+        )
+    url = page_url(
+        round, world.cili.code, "sign", kind=SignatureKind.FEDERATION_CHAIRMAN
+    )
+
+    answer = chairman.post(url, {"password": PASSWORD, "digest": snapshot.digest})
+
+    assert answer.status_code == 429
+    assert not Signature.objects.exists()
+
+
 def test_a_changed_digest_is_refused_in_the_form(
     world: World,
     officials: Officials,
@@ -257,6 +328,29 @@ def test_a_changed_digest_is_refused_in_the_form(
     )
 
     assert "数据摘要与当前上报快照不一致" in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_a_mangled_digest_is_explained_in_words(
+    world: World,
+    officials: Officials,
+    round: Round,
+    clean_county: list[PersonRecord],
+) -> None:
+    prepare(officials, round, world.cili.code)
+    snapshot = Submission.objects.get().current_snapshot
+    assert snapshot is not None
+    url = page_url(
+        round, world.cili.code, "sign", kind=SignatureKind.FEDERATION_CHAIRMAN
+    )
+
+    response = as_user(officials.chairman).post(
+        url, {"password": PASSWORD, "digest": snapshot.digest + "x"}
+    )
+
+    page = response.content.decode()
+    assert "数据摘要不完整或有误，请刷新页面，核对摘要后再签字。" in page
+    assert "变量" not in page
     assert not Signature.objects.exists()
 
 
