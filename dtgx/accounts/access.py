@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dtgx.accounts.models import AccessLog, AgreementAcceptance, User
-from dtgx.accounts.roles import REAL_NAME_ROLES, Role
+from dtgx.accounts.roles import REAL_NAME_LIST_ROLES, REAL_NAME_ROLES, Role
 from dtgx.regions.codes import Level, prefix_of
 from dtgx.regions.models import Region, RegionQuerySet
 
@@ -122,6 +122,12 @@ def may_see_real_names(user: User) -> bool:
     return bool(user.role_set & REAL_NAME_ROLES) and region_scope(user) is not None
 
 
+def may_list_real_names(user: User) -> bool:
+    """Whether the user may list and export real-name data (persons,
+    records, findings), not only see the records a spot check sampled."""
+    return may_see_real_names(user) and bool(user.role_set & REAL_NAME_LIST_ROLES)
+
+
 def role_required(*roles: Role) -> Callable[[View], View]:
     """Allow the view to users holding any of ``roles``."""
 
@@ -155,6 +161,37 @@ def real_name_view(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def real_name_list_view(view: View) -> View:
+    """Guard a list or export of real-name data: ``real_name_view``, and
+    a role that may take whole lists (``may_list_real_names``)."""
+    guarded = real_name_view(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Anonymous visitors go on to the login page, other roles without
+        # real names to ``real_name_view``'s own refusal.
+        user = request.user
+        expert_only = (
+            isinstance(user, User)
+            and may_see_real_names(user)
+            and not may_list_real_names(user)
+        )
+        if expert_only:
+            raise PermissionDenied(list_refused_message())
+        return guarded(request, *args, **kwargs)
+
+    wrapped.lists_real_names = True  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def list_refused_message() -> str:
+    return _(
+        "专家/第三方评估账号可以查看汇总表和抽查样本中的登记表，不能列出或"
+        "导出持证残疾人名单、登记表名单和审核发现。如评估需要，请联系本级"
+        "动态更新办主任提供。"
+    )
 
 
 def level_of_user(user: User) -> Level | None:

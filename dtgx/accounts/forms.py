@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dtgx.accounts import access
@@ -12,15 +14,35 @@ from dtgx.accounts.roles import Role
 from dtgx.regions.models import Region
 
 
+def too_long(label: Promise) -> dict[str, Any]:
+    """``error_messages`` of a field with a length limit, in words: the
+    limit, the length typed and what to do (Django's own message speaks
+    of a "变量" and its "字符数")."""
+    message = _(
+        "{label}不能超过%(limit_value)d个字，现在有%(show_value)d个字，请精简后再提交。"
+    )
+    return {"max_length": format_lazy(message, label=label)}
+
+
 class AccountCreateForm(forms.Form):
     username = forms.RegexField(
         label=_("登录名"),
         max_length=40,
         regex=r"^[A-Za-z0-9_.@-]+$",
-        error_messages={"invalid": _("登录名只能包含字母、数字和 _ . @ -。")},
+        error_messages={
+            "invalid": _("登录名只能包含字母、数字和 _ . @ -。"),
+            **too_long(_("登录名")),
+        },
     )
-    display_name = forms.CharField(label=_("姓名"), max_length=50)
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    display_name = forms.CharField(
+        label=_("姓名"), max_length=50, error_messages=too_long(_("姓名"))
+    )
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        error_messages=too_long(_("联系电话")),
+    )
     region = forms.ModelChoiceField(label=_("所属区划"), queryset=Region.objects.none())
     roles = forms.MultipleChoiceField(
         label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
@@ -42,11 +64,15 @@ class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
     )
-    reason = forms.CharField(label=_("变更原因"), max_length=200)
+    reason = forms.CharField(
+        label=_("变更原因"), max_length=200, error_messages=too_long(_("变更原因"))
+    )
 
 
 class ActiveForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=200)
+    reason = forms.CharField(
+        label=_("原因"), max_length=200, error_messages=too_long(_("原因"))
+    )
 
 
 class PasswordResetForm(forms.Form):

@@ -46,6 +46,11 @@ REAL_NAME_ROLES = frozenset(
     }
 )
 
+# Real-name roles that may also list and export persons, records and
+# findings. Experts (专家/第三方评估) evaluate aggregates and the records
+# sampled by spot checks; whole name lists are not theirs to take.
+REAL_NAME_LIST_ROLES = REAL_NAME_ROLES - {Role.EXPERT}
+
 # Roles that may see full identity numbers in lists (others see them masked).
 UNMASKED_ID_ROLES = frozenset({Role.ENTRY_CLERK, Role.AUDITOR, Role.OFFICE_DIRECTOR})
 

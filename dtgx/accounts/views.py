@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "dashboard": build_dashboard(user),
         "agreement_accepted": access.has_accepted_agreement(user),
         "may_see_real_names": access.may_see_real_names(user),
+        "may_list_real_names": access.may_list_real_names(user),
         "is_user_admin": user.has_role(Role.USER_ADMIN),
         "can_read_access_log": access.can_read_access_log(user),
     }

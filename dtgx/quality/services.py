@@ -120,6 +120,22 @@ def draw_sample(
     return spot_check
 
 
+def build_method_description(spot_check: SpotCheck) -> str:
+    """How the sample was drawn, in words for the people who check it.
+    ``SpotCheck.method`` keeps the exact text stored at drawing time, with
+    the generator's name, for whoever must reproduce the sample; pages
+    show this description instead."""
+    return _(
+        "按村(社区)分层随机抽样：共抽取%(rate)s%%（不少于%(minimum)s份），"
+        "按各村记录数比例分到各村，村内随机抽取；随机数种子%(seed)s，"
+        "用同一种子重新抽样可得到同一样本。"
+    ) % {
+        "rate": _percent(spot_check.rate),
+        "minimum": spot_check.minimum,
+        "seed": spot_check.seed,
+    }
+
+
 def stratified_sample(
     records: list[tuple[int, str]], rate: Decimal, minimum: int, seed: int
 ) -> list[tuple[int, str]]:
@@ -164,7 +180,10 @@ def mark_item(
     _check_reviewer(actor, submission, (Role.AUDITOR, Role.OFFICE_DIRECTOR))
     with transaction.atomic():
         current = Submission.objects.select_for_update().get(pk=submission.pk)
-        if current.status != SubmissionStatus.REVIEWING:
+        if (
+            current.status != SubmissionStatus.REVIEWING
+            or current.cycle != item.spot_check.cycle
+        ):
             raise ValidationError(
                 _("这次抽查已经结束，不能再修改核查结果。"), code="status"
             )
@@ -185,6 +204,32 @@ def mark_item(
         )
 
 
+def check_open(spot_check: SpotCheck, action: str) -> None:
+    """Refuse ``action`` (“验收”, “退回”, “核查”) on a spot check whose review
+    is over: one of an earlier cycle, or of a submission already accepted
+    or returned. The services check the status again under the lock; this
+    says in words why the page's button is gone."""
+    submission = spot_check.submission
+    if spot_check.cycle != submission.cycle:
+        message = _(
+            "这是第%(cycle)s轮上报的抽查，已经结束，不能再%(action)s；"
+            "请到本轮上报的抽查页面办理。"
+        )
+    elif submission.status == SubmissionStatus.ACCEPTED:
+        message = _("本次抽查已验收，不能再%(action)s。")
+    elif submission.status == SubmissionStatus.RETURNED:
+        message = _(
+            "本次上报已退回下级更正，不能再%(action)s；下级重新上报后，请重新抽样。"
+        )
+    elif submission.status != SubmissionStatus.REVIEWING:
+        message = _("这次上报还没有开始抽查验收，不能%(action)s；请先抽样。")
+    else:
+        return
+    raise ValidationError(
+        message % {"action": action, "cycle": spot_check.cycle}, code="status"
+    )
+
+
 def verdict(spot_check: SpotCheck) -> Verdict:
     items = spot_check.items.all()
     sampled = items.count()
@@ -203,6 +248,7 @@ def accept(actor: User, spot_check: SpotCheck, *, note: str = "") -> None:
     """Accept the submission once every sampled record is checked. The
     office director decides; the suggested verdict is shown, not forced,
     but accepting above the threshold needs a written note."""
+    check_open(spot_check, _("验收"))
     result = verdict(spot_check)
     if not result.complete:
         raise ValidationError(

@@ -147,8 +147,11 @@ def _spot_check_page(
     item_errors: dict[int, list[str]] | None = None,
     accept_form: AcceptForm | None = None,
     return_form: ReturnForm | None = None,
+    refusal: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The page, with the refusal of an action: in its form where the page
+    shows that form, else at the top (a closed spot check has no forms)."""
     submission = check.submission
     names = access.shows_names(user)
     items = check.items.select_related(
@@ -159,6 +162,14 @@ def _spot_check_page(
     shown = [_shown(item, names=names) for item in page.object_list]
     reviewing = submission.status == SubmissionStatus.REVIEWING
     current = check.cycle == submission.cycle
+    may_mark = reviewing and current and reporting_access.may_review(user, submission)
+    may_decide = reviewing and current and reporting_access.may_decide(user, submission)
+    item_errors = item_errors or {}
+    unshown = _unshown_errors(
+        item_errors,
+        {row.item.pk for row in shown} if may_mark else set(),
+        [] if may_decide else [accept_form, return_form],
+    )
 
     if names:
         log_access(
@@ -174,23 +185,40 @@ def _spot_check_page(
         "region": Region.objects.filter(code=submission.region_code).first(),
         "status_label": SubmissionStatus(submission.status).label,
         "verdict": services.verdict(check),
+        "method_description": services.build_method_description(check),
         "threshold_percent": _percent(check.threshold),
         "rate_percent": _percent(check.rate),
         "page": page,
         "items": shown,
         "names": names,
-        "may_mark": reviewing
-        and current
-        and reporting_access.may_review(user, submission),
-        "may_decide": reviewing
-        and current
-        and reporting_access.may_decide(user, submission),
-        "item_errors": item_errors or {},
+        "may_mark": may_mark,
+        "may_decide": may_decide,
+        "refusal": [*(refusal or []), *unshown],
+        "item_errors": item_errors,
         "accept_form": accept_form or AcceptForm(),
         "return_form": return_form or ReturnForm(),
         "page_query": _page_query(request),
     }
     return render(request, "quality/spot_check.html", context, status=status)
+
+
+def _unshown_errors(
+    item_errors: dict[int, list[str]],
+    shown_items: set[int],
+    hidden_forms: list[AcceptForm | ReturnForm | None],
+) -> list[str]:
+    """Errors that belong to a form the page does not show: a mark of an
+    item not on this page, or a decision once the page has no forms."""
+    errors = [
+        message
+        for pk, messages_of_item in item_errors.items()
+        if pk not in shown_items
+        for message in messages_of_item
+    ]
+    for form in hidden_forms:
+        if form is not None and form.is_bound:
+            errors += [str(m) for field in form.errors.values() for m in field]
+    return errors
 
 
 def _shown(item: SpotCheckItem, *, names: bool) -> ShownItem:
@@ -217,6 +245,9 @@ def mark(request: HttpRequest, pk: int) -> HttpResponse:
     check = item.spot_check
     if not reporting_access.may_review(user, check.submission):
         raise PermissionDenied(_("只有上一级的审核员或动态更新办主任可以核查。"))
+    closed = _closed(check, _("修改核查结果"))
+    if closed:
+        return _spot_check_page(request, user, check, refusal=closed, status=409)
 
     form = MarkForm(request.POST)
     errors: list[str] = []
@@ -246,6 +277,9 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     check = access.get_spot_check_or_404(user, pk)
     _check_decider(user, check.submission)
+    closed = _closed(check, _("验收"))
+    if closed:
+        return _spot_check_page(request, user, check, refusal=closed, status=409)
 
     form = AcceptForm(request.POST)
     if form.is_valid():
@@ -266,6 +300,9 @@ def return_submission(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     check = access.get_spot_check_or_404(user, pk)
     _check_decider(user, check.submission)
+    closed = _closed(check, _("退回"))
+    if closed:
+        return _spot_check_page(request, user, check, refusal=closed, status=409)
 
     form = ReturnForm(request.POST)
     if form.is_valid():
@@ -279,6 +316,15 @@ def return_submission(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已退回，下级可以更正数据后重新上报。"))
             return redirect("quality:spot_check", pk=check.pk)
     return _spot_check_page(request, user, check, return_form=form)
+
+
+def _closed(check: SpotCheck, action: str) -> list[str]:
+    """Why ``action`` is refused on a spot check whose review is over."""
+    try:
+        services.check_open(check, action)
+    except ValidationError as error:
+        return [str(message) for message in error.messages]
+    return []
 
 
 def _check_decider(user: User, submission: Submission) -> None:

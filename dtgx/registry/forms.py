@@ -20,6 +20,12 @@ class PersonSearchForm(forms.Form):
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": _("姓名、身份证号或残疾人证号")}),
+        error_messages={
+            "max_length": _(
+                "查询内容不能超过%(limit_value)d个字，现在有%(show_value)d个字，"
+                "请只输入姓名、身份证号或残疾人证号。"
+            )
+        },
     )
 
 

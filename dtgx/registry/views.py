@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dtgx.accounts.access import (
     acting_user,
     get_region_or_404,
+    real_name_list_view,
     real_name_view,
     role_required,
 )
@@ -94,7 +95,7 @@ def person_index(request: HttpRequest) -> HttpResponse:
     return redirect("registry:person_list", code=user.region_id)
 
 
-@real_name_view
+@real_name_list_view
 def person_list(request: HttpRequest, code: str) -> HttpResponse:
     """Persons living in a region, 50 a page, optionally searched by name
     or number. Queries do not grow with the page size."""
@@ -128,7 +129,7 @@ def person_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "registry/person_list.html", {**context, "rows": rows})
 
 
-@real_name_view
+@real_name_list_view
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One person with their residence history and base-list entries."""
     user = acting_user(request)

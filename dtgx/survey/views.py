@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import (
@@ -28,6 +29,9 @@ from django.utils.translation import gettext as _
 from dtgx.accounts.access import (
     acting_user,
     get_region_or_404,
+    list_refused_message,
+    may_list_real_names,
+    real_name_list_view,
     real_name_view,
     visible_regions,
 )
@@ -41,7 +45,7 @@ from dtgx.registry.access import (
     shows_full_id_numbers,
 )
 from dtgx.registry.models import BaseListEntry
-from dtgx.survey import access
+from dtgx.survey import access, services
 from dtgx.survey.answers import values_of
 from dtgx.survey.display import build_history, build_sections
 from dtgx.survey.forms import RecordSearchForm
@@ -155,6 +159,7 @@ def progress(request: HttpRequest, year: int, code: str) -> HttpResponse:
         "region": region,
         "progress": compute_progress(round, region),
         "child_pages": region.level < Level.VILLAGE,
+        "lock": services.lock_over(round, region.code),
     }
     return render(request, "survey/progress.html", context)
 
@@ -162,7 +167,7 @@ def progress(request: HttpRequest, year: int, code: str) -> HttpResponse:
 # --- person records ----------------------------------------------------------
 
 
-@real_name_view
+@real_name_list_view
 def person_record_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """The round's person records in a region, 50 a page, optionally
     searched by name or identity or certificate number (normalised as
@@ -205,7 +210,7 @@ def _shown_record(user: User, record: object) -> ShownRecord:
     )
 
 
-@real_name_view
+@real_name_list_view
 def pending_list(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """Persons of the base list in a region without a record in the round
     yet, 50 a page, searchable like the record list."""
@@ -246,6 +251,7 @@ def person_record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One person record: its bookkeeping and every answer by section."""
     user = acting_user(request)
     record = access.get_person_record_or_404(user, pk)
+    _check_sampled_for_experts(user, record)
 
     log_shown(
         request,
@@ -266,6 +272,7 @@ def person_record_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The corrections of one person record, newest first (第二十六条)."""
     user = acting_user(request)
     record = access.get_person_record_or_404(user, pk)
+    _check_sampled_for_experts(user, record)
 
     log_shown(
         request,
@@ -281,6 +288,18 @@ def person_record_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "survey/record_history.html", context)
 
 
+def _check_sampled_for_experts(user: User, record: PersonRecord) -> None:
+    """A role that may not take name lists (an expert) opens only the
+    records a spot check sampled, for its evaluation."""
+    if may_list_real_names(user):
+        return
+    # Imported here: ``quality`` builds on ``survey``, not the reverse.
+    from dtgx.quality.models import SpotCheckItem
+
+    if not SpotCheckItem.objects.filter(record=record).exists():
+        raise PermissionDenied(list_refused_message())
+
+
 def _record_context(user: User, record: SurveyRecord) -> dict[str, object]:
     form = type(record).questionnaire()
     values = values_of(form, record)
@@ -289,6 +308,7 @@ def _record_context(user: User, record: SurveyRecord) -> dict[str, object]:
         "record": record,
         "form": form,
         "sections": build_sections(form, values, reveal_ids=reveal),
+        "lock": services.lock_over(record.round, record.region_code),
     }
 
 
@@ -366,7 +386,7 @@ EXPORT_FORMATS = ("xlsx", "csv")
 EXPORT_CHUNK = 2000
 
 
-@real_name_view
+@real_name_list_view
 def person_record_export(
     request: HttpRequest, year: int, code: str, fmt: str
 ) -> HttpResponse:

@@ -78,5 +78,11 @@ class VerifyForm(forms.Form):
                 "placeholder": _("例如：已入户核实，本人确为独居，情况属实。"),
             }
         ),
-        error_messages={"required": _("请写明核实情况。")},
+        error_messages={
+            "required": _("请写明核实情况。"),
+            "max_length": _(
+                "核实说明不能超过%(limit_value)d个字，现在有%(show_value)d个字，"
+                "请精简后再提交。"
+            ),
+        },
     )

@@ -24,7 +24,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dtgx.accounts.access import acting_user, get_region_or_404, real_name_view
+from dtgx.accounts.access import (
+    acting_user,
+    get_region_or_404,
+    real_name_list_view,
+)
 from dtgx.accounts.audit import log_access
 from dtgx.accounts.models import AccessAction, User
 from dtgx.exports import Column, ColumnKind, csv_response, xlsx_response
@@ -125,7 +129,7 @@ def _select(request: HttpRequest, year: int, code: str) -> _Selection:
     return _Selection(round, region, filters, in_area, listed)
 
 
-@real_name_view
+@real_name_list_view
 def findings(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """A region's findings of the round: counts by rule and status, the
     last bulk audit, and the filtered list, 50 a page. A fixed number of
@@ -339,7 +343,7 @@ def _export_rows(
         ]
 
 
-@real_name_view
+@real_name_list_view
 def export_findings(
     request: HttpRequest, year: int, code: str, fmt: str
 ) -> HttpResponse:
@@ -392,7 +396,7 @@ def export_findings(
 # --- one finding --------------------------------------------------------------------
 
 
-@real_name_view
+@real_name_list_view
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One finding: its rule, its record and the values of the items the
     rule names, its history, and the verify form for an open query."""
@@ -401,7 +405,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _finding_page(request, user, finding, VerifyForm())
 
 
-@real_name_view
+@real_name_list_view
 @require_POST
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Verify an open query with an explanation (核实说明); refusals are

@@ -91,6 +91,9 @@ def test_the_spot_check_page_shows_the_sample_and_logs_the_names(
 
     assert "<code>7</code>" in page  # the seed
     assert "按村(社区)分层随机抽样" in page
+    assert "随机数种子7，用同一种子重新抽样可得到同一样本" in page
+    assert "random" not in page, "no generator jargon in the page"
+    assert "random.Random" in spot_check.method, "stored for reproducing it"
     name = clean_county[0].basic_name
     assert name
     assert name in page
@@ -188,3 +191,80 @@ def test_returning_needs_a_reason_and_the_office_director(
     assert "至少4个字" in short.content.decode()
     submitted.refresh_from_db()
     assert submitted.status == SubmissionStatus.REVIEWING
+
+
+def _accepted(officials: Officials, spot_check: SpotCheck) -> None:
+    for item in spot_check.items.all():
+        quality.mark_item(officials.city_auditor, item, SpotCheckResult.CONSISTENT, "")
+    quality.accept(officials.city_director, spot_check)
+
+
+def _refusal(response: Any) -> str:
+    page = str(response.content.decode())
+    start = page.find('id="refusal"')
+    assert start != -1, "the refusal is shown on the page"
+    return page[start : page.find("</div>", start)]
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "words"),
+    [
+        ("return_submission", {"reason": "再次退回测试原因"}, "不能再退回"),
+        ("accept", {"note": ""}, "本次抽查已验收，不能再验收"),
+        ("mark", {"result": "zzz", "note": "y"}, "不能再修改核查结果"),
+        (
+            "mark",
+            {"result": "inconsistent", "note": "不符"},
+            "本次抽查已验收，不能再修改核查结果",
+        ),
+    ],
+)
+def test_a_finished_spot_check_says_why_it_refuses_an_action(
+    officials: Officials,
+    spot_check: SpotCheck,
+    submitted: Submission,
+    action: str,
+    data: dict[str, str],
+    words: str,
+) -> None:
+    _accepted(officials, spot_check)
+    item = spot_check.items.first()
+    assert item is not None
+    pk = item.pk if action == "mark" else spot_check.pk
+
+    response = as_user(officials.city_director).post(
+        reverse(f"quality:{action}", args=[pk]), data
+    )
+
+    assert response.status_code == 409
+    assert words in _refusal(response)
+    submitted.refresh_from_db()
+    assert submitted.status == SubmissionStatus.ACCEPTED
+    item.refresh_from_db()
+    assert item.result == SpotCheckResult.CONSISTENT
+
+
+def test_a_mark_with_an_unknown_result_says_what_to_choose(
+    officials: Officials, spot_check: SpotCheck
+) -> None:
+    item = spot_check.items.first()
+    assert item is not None
+
+    response = as_user(officials.city_auditor).post(
+        reverse("quality:mark", args=[item.pk]), {"result": "zzz"}
+    )
+
+    assert "核查结果只能是“一致”或“不一致”" in response.content.decode()
+
+
+def test_a_too_long_return_reason_says_the_limit_in_words(
+    officials: Officials, spot_check: SpotCheck
+) -> None:
+    response = as_user(officials.city_director).post(
+        reverse("quality:return_submission", args=[spot_check.pk]),
+        {"reason": "查" * 600},
+    )
+
+    page = response.content.decode()
+    assert "退回原因不能超过500个字，现在有600个字，请精简后再提交。" in page
+    assert "变量" not in page

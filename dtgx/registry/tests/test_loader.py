@@ -546,6 +546,43 @@ def test_the_command_loads_a_file_and_fails_on_bad_rows(
     assert "第2行 残疾人证号“123”" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("code", ["430821", " 430821000000 "])
+def test_the_command_takes_the_county_code_as_officially_written(
+    tmp_path: Path, world: World, cili_clerk: User, code: str
+) -> None:
+    good = write_csv(tmp_path / "good.csv", holder_rows(2))
+
+    call_command(
+        "load_base_list",
+        str(good),
+        *("--region", code, "--year", str(YEAR)),
+        *("--reference-date", REFERENCE_DATE.isoformat()),
+        *("--user", cili_clerk.username),
+    )
+
+    assert Person.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("439999", "找不到区划代码439999"), ("43082", "应为12位数字，或2、4、6、9位")],
+)
+def test_the_command_names_a_wrong_region_code(
+    tmp_path: Path, world: World, cili_clerk: User, code: str, message: str
+) -> None:
+    good = write_csv(tmp_path / "good.csv", holder_rows(2))
+
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "load_base_list",
+            str(good),
+            *("--region", code, "--year", str(YEAR)),
+            *("--reference-date", REFERENCE_DATE.isoformat()),
+            *("--user", cili_clerk.username),
+        )
+    assert not Person.objects.exists()
+
+
 def test_it_records_a_move_between_rounds_on_the_later_reference_date(
     tmp_path: Path, world: World, cili_clerk: User, second_village: Region
 ) -> None:

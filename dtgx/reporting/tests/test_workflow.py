@@ -152,6 +152,8 @@ def test_a_county_goes_through_the_whole_cycle_and_the_city_submits(
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.ACCEPTED
     assert SpotCheck.objects.filter(submission=submission).count() == 2
+    with pytest.raises(RegionLocked, match="已锁定（已验收）"):
+        survey.check_region_unlocked(round, world.village.code)
 
     actions = list(submission.events.values_list("action", flat=True))
     assert actions == [

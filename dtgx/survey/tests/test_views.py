@@ -97,7 +97,7 @@ def test_the_progress_page_takes_a_fixed_number_of_queries(
 
     # Session, user, round, region, children, four grouped counts, the
     # user's region in the header, the session save.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(url)
 
     page = response.content.decode()
@@ -231,6 +231,27 @@ def test_the_detail_shows_answers_by_section_with_code_labels(
     assert "1 是" in page
     assert "3 农村实用技术培训" in page
     assert AccessLog.objects.filter(action=AccessAction.VIEW).count() == 1
+
+
+def test_pages_of_a_locked_region_say_so_and_offer_no_correction(
+    cili_clerk: User, record: PersonRecord, world: World
+) -> None:
+    from dtgx.survey.models import RegionLock
+
+    client = _client(cili_clerk)
+    detail = reverse("survey:person_record_detail", args=[record.pk])
+    edit = reverse("survey:person_entry_edit", args=[record.pk])
+    progress = reverse("survey:progress", args=[2025, world.village.code])
+    assert f'href="{edit}"' in client.get(detail).content.decode()
+
+    RegionLock.objects.create(
+        round=record.round, region_code=world.cili.code, reason="已验收"
+    )
+
+    page = client.get(detail).content.decode()
+    assert "数据已锁定（已验收）" in page
+    assert f'href="{edit}"' not in page
+    assert "数据已锁定（已验收）" in client.get(progress).content.decode()
 
 
 def test_the_history_shows_each_item_old_and_new_with_who_and_why(

@@ -37,7 +37,8 @@ def test_it_audits_a_county_and_prints_the_counts(
     [
         (("--year", "2031", "--region", "430821"), "没有2031年度的动态更新"),
         (("--year", "2025", "--region", "439999"), "找不到区划代码439999"),
-        (("--year", "2025", "--region", "43x821"), "应为6位或12位数字"),
+        (("--year", "2025", "--region", "43x821"), "应为12位数字，或2、4、6、9位"),
+        (("--year", "2025", "--region", "43082"), "应为12位数字，或2、4、6、9位"),
     ],
 )
 def test_it_names_an_unknown_year_or_region(

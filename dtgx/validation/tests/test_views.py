@@ -441,6 +441,21 @@ def test_verification_refusals_are_shown_in_the_form(
     assert query.status == FindingStatus.OPEN
 
 
+def test_a_too_long_explanation_says_the_limit_in_words(
+    cili_clerk: User, cili_auditor: User, record: PersonRecord
+) -> None:
+    _rename(cili_clerk, record, "王建军")
+    query = _open_query(record)
+
+    response = _client(cili_auditor).post(
+        reverse("validation:verify", args=[query.pk]), {"explanation": "核" * 5000}
+    )
+
+    page = response.content.decode()
+    assert "核实说明不能超过500个字，现在有5000个字，请精简后再提交。" in page
+    assert "变量" not in page
+
+
 def test_a_clerk_may_not_verify(cili_clerk: User, record: PersonRecord) -> None:
     _rename(cili_clerk, record, "王建军")
     query = _open_query(record)

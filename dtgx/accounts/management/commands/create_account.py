@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dtgx.accounts import services
+from dtgx.accounts.management.options import REGION_HELP, get_region_of_option
 from dtgx.accounts.roles import Role
-from dtgx.regions.models import Region
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--region", required=True, help="12-digit region code")
+        parser.add_argument("--region", required=True, help=REGION_HELP)
         parser.add_argument(
             "--role",
             action="append",
@@ -27,10 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            region = Region.objects.get(code=options["region"])
-        except Region.DoesNotExist:
-            raise CommandError(f"Unknown region code {options['region']}") from None
+        region = get_region_of_option(options["region"])
         password = getpass.getpass("Initial password: ")
         new = services.NewAccount(
             username=options["username"],

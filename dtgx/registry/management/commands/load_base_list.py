@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from dtgx.accounts.management.options import REGION_HELP, get_region_of_option
 from dtgx.accounts.models import User
-from dtgx.regions.models import Region
 from dtgx.registry.checks import LoadReport
 from dtgx.registry.services import load_base_list
 from dtgx.registry.sources import BaseListError
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("path", type=Path, help="CSV或XLSX文件")
-        parser.add_argument("--region", required=True, help="县级或以上区划的12位代码")
+        parser.add_argument("--region", required=True, help=REGION_HELP)
         parser.add_argument("--year", type=int, required=True, help="年度")
         parser.add_argument(
             "--reference-date",
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = _user(options["user"])
-        region = _region(options["region"])
+        region = get_region_of_option(options["region"])
         try:
             report = load_base_list(
                 actor,
@@ -99,10 +99,3 @@ def _user(username: str) -> User:
         raise CommandError(
             _("找不到启用的账号“%(name)s”。") % {"name": username}
         ) from None
-
-
-def _region(code: str) -> Region:
-    try:
-        return Region.objects.get(code=code)
-    except Region.DoesNotExist:
-        raise CommandError(_("找不到区划代码%(code)s。") % {"code": code}) from None

@@ -10,9 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from dtgx.accounts.management.options import REGION_HELP, get_region_of_option
 from dtgx.accounts.models import User
-from dtgx.regions.codes import pad_code
-from dtgx.regions.models import Region
 from dtgx.survey.models import Round
 from dtgx.validation.services import audit_region
 
@@ -25,9 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="年度")
-        parser.add_argument(
-            "--region", required=True, help="区划代码（6位县级代码或12位代码）"
-        )
+        parser.add_argument("--region", required=True, help=REGION_HELP)
         parser.add_argument(
             "--username",
             required=True,
@@ -36,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         round = _round(options["year"])
-        region = _region(options["region"])
+        region = get_region_of_option(options["region"])
         actor = _user(options["username"])
 
         try:
@@ -72,18 +69,6 @@ def _round(year: int) -> Round:
     except Round.DoesNotExist:
         raise CommandError(
             _("没有%(year)s年度的动态更新，请核对年度。") % {"year": year}
-        ) from None
-
-
-def _region(code: str) -> Region:
-    text = code.strip()
-    if not text.isdigit() or len(text) > 12:
-        raise CommandError(_("区划代码“%(code)s”应为6位或12位数字。") % {"code": code})
-    try:
-        return Region.objects.get(code=pad_code(text))
-    except Region.DoesNotExist:
-        raise CommandError(
-            _("找不到区划代码%(code)s，请核对代码。") % {"code": code}
         ) from None
 
 
