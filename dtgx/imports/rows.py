@@ -5,13 +5,16 @@ The same pass serves the dry run (``write=False``) and the import
 import checks everything again, since locks or records may have changed
 in between. Rows are read one at a time and handled in chunks of
 ``CHUNK_ROWS``: one query finds the chunk's persons (or villages), one
-their existing records; on commit each chunk is one transaction, each
-row a savepoint inside it (a refused row never undoes the others), and
-the logic audit of the chunk runs at its end (``deferred_audit``).
+their existing records, and the rows go through the batch services of
+the survey app (the same checks, history and audit events as entering
+the records one by one, done once per chunk or village where they can
+be). On commit each chunk is one transaction: its rows are checked
+first and only the good ones written, so a refused row never undoes the
+others; the logic audit of the chunk runs at its end (``deferred_audit``).
 
 What a row becomes:
 
-* a new record (``create_*_record``);
+* a new record (``create_*_records``);
 * nothing, when the record exists with the same answers (``unchanged``):
   importing a file twice creates nothing new (FC-20);
 * a correction (``change_*_record``, 数据更正) when the record exists with
@@ -226,8 +229,7 @@ class _Pass:
             with transaction.atomic():
                 self._write_chunk(chunk, targets, records)
         else:
-            for row in chunk:
-                self._one(row, targets, records)
+            self._rows(chunk, targets, records)
         self._store_bad([row for row in chunk if row.problems])
 
     def _write_chunk(
@@ -247,63 +249,132 @@ class _Pass:
             target = targets.get(row.key)
             groups[_village_of(target)].append(row)
         if len(chunk) < DEFER_MIN_ROWS * len(groups):
-            for row in chunk:
-                self._one(row, targets, records)
+            self._rows(chunk, targets, records)
             return
         for rows in groups.values():
             with deferred_audit(self.actor):
-                for row in rows:
-                    self._one(row, targets, records)
+                self._rows(rows, targets, records)
 
-    def _one(
+    def _rows(
         self,
-        row: _Row,
+        rows: list[_Row],
         targets: Mapping[str, Any],
         records: Mapping[Any, SurveyRecord],
     ) -> None:
-        if row.key:
-            target = targets.get(row.key)
-            if target is None:
+        """Check (and on commit write) rows through the batch services.
+        On commit the rows of new records without a problem so far are
+        written by ``create_*_records``; the others are checked by
+        ``check_*_records`` and, when their record exists with other
+        answers, corrected one by one (``change_*_record``)."""
+        known = [row for row in rows if row.key and row.key in targets]
+        entries = {row.line: self._entry(row, targets[row.key]) for row in known}
+        new = [
+            row
+            for row in known
+            if self.write
+            and not row.problems
+            and records.get(targets[row.key].pk) is None
+        ]
+        if new:
+            self._create_rows(new, targets, entries)
+        lines = {row.line for row in new}
+        checked = [row for row in known if row.line not in lines]
+        results = self._check_all([entries[row.line] for row in checked])
+        outcome = dict(zip((row.line for row in checked), results, strict=True))
+        for row in rows:
+            if row.line in outcome:
+                target = targets[row.key]
+                self._settle(row, target, records.get(target.pk), outcome[row.line])
+            elif row.key and row.key not in targets:
                 row.problems.append(self._unknown(row))
-            else:
-                self._check_and_write(row, target, records.get(target.pk))
-        if row.problems:
-            self.tally.rows_bad += 1
+            if row.problems:
+                self.tally.rows_bad += 1
 
-    def _check_and_write(
-        self, row: _Row, target: Any, record: SurveyRecord | None
+    def _create_rows(
+        self,
+        rows: list[_Row],
+        targets: Mapping[str, Any],
+        entries: Mapping[int, Any],
     ) -> None:
-        """Check the row through the services (every cell's problem, also
-        where reading already found one elsewhere in the row) and, when it
-        has none, write it in a savepoint. A new record on commit is
-        checked by ``create_*_record`` itself, and refused afterwards (the
-        savepoint rolled back) if the skip logic emptied a given answer."""
+        """Write new records. A row is refused before anything is written
+        if the skip logic would store empty an answer the file gives."""
+
+        def accept(index: int, cleaned: CleanedAnswers) -> bool:
+            row = rows[index]
+            self._refuse_cleared(row, _emptied(row.answers, cleaned.values))
+            return not row.problems
+
+        batch = [entries[row.line] for row in rows]
+        round = self.batch.round
+        results: list[Any]
+        if self.person:
+            results = services.create_person_records(
+                self.actor, round, batch, accept=accept
+            )
+        else:
+            results = services.create_community_records(
+                self.actor, round, batch, accept=accept
+            )
+        for row, result in zip(rows, results, strict=True):
+            if isinstance(result, SurveyRecord):
+                self.tally.to_create += 1
+            elif result is not None:
+                self._refused(row, targets[row.key], result)
+
+    def _check_all(self, entries: list[Any]) -> list[CleanedAnswers | services.Refusal]:
+        if not entries:
+            return []
+        round = self.batch.round
+        if self.person:
+            return services.check_person_records(self.actor, round, entries)
+        return services.check_community_records(self.actor, round, entries)
+
+    def _settle(
+        self,
+        row: _Row,
+        target: Any,
+        record: SurveyRecord | None,
+        result: CleanedAnswers | services.Refusal,
+    ) -> None:
+        """A checked row: report its problems (every cell's, also where
+        reading already found one elsewhere in the row), count it, and on
+        commit correct its record, in a savepoint (a refused correction
+        never undoes the other rows)."""
+        if not isinstance(result, CleanedAnswers):
+            self._refused(row, target, result)
+            return
+        self._refuse_cleared(row, result.cleared)
+        if row.problems:
+            return
+        if record is None:
+            self.tally.to_create += 1
+            return
         savepoint = transaction.atomic() if self.write else nullcontext()
         try:
             with savepoint:
-                if self.write and record is None and not row.problems:
-                    created = self._create(row, target)
-                    stored = values_of(self.form, created)
-                    self._refuse_cleared(row, _emptied(row.answers, stored))
-                    if row.problems:
-                        raise _Refused
-                    self.tally.to_create += 1
-                    return
-                cleaned = self._check(row, target)
-                self._refuse_cleared(row, cleaned.cleared)
-                if row.problems:
-                    return
-                if record is None:
-                    self.tally.to_create += 1
-                    return
-                self._compare(row, record, cleaned)
-        except _Refused:
-            pass
-        except ValidationError as error:
-            self._add(row, self._problems_of(row, error))
-            self._refuse_cleared(row, self._cleared(row, target))
-        except PermissionDenied as error:
+                self._compare(row, record, result)
+        except (ValidationError, PermissionDenied) as error:
+            self._refused(row, target, error)
+
+    def _refused(self, row: _Row, target: Any, error: services.Refusal) -> None:
+        if isinstance(error, PermissionDenied):
             self._add(row, [RowProblem(row.line, "", "", str(error))])
+            return
+        self._add(row, self._problems_of(row, error))
+        self._refuse_cleared(row, self._cleared(row, target))
+
+    def _entry(self, row: _Row, target: Any) -> Any:
+        """The row as an entry of the batch services."""
+        if self.person:
+            method, collector, day = self._bookkeeping(row)
+            return services.NewPersonRecord(
+                target,
+                row.answers,
+                survey_method=method,
+                collector=collector,
+                survey_date=day,
+            )
+        return services.NewCommunityRecord(target, row.answers)
 
     def _add(self, row: _Row, problems: list[RowProblem]) -> None:
         """Add problems, leaving out those of a cell already reported."""
@@ -311,22 +382,6 @@ class _Pass:
         row.problems += [
             p for p in problems if not p.column or p.column not in reported
         ]
-
-    def _check(self, row: _Row, target: Any) -> CleanedAnswers:
-        if self.person:
-            method, collector, day = self._bookkeeping(row)
-            return services.check_person_record(
-                self.actor,
-                self.batch.round,
-                target,
-                row.answers,
-                survey_method=method,
-                collector=collector,
-                survey_date=day,
-            )
-        return services.check_community_record(
-            self.actor, self.batch.round, target, row.answers
-        )
 
     def _cleared(self, row: _Row, target: Any) -> frozenset[str]:
         """The items the skip logic would empty, for a row the services
@@ -386,22 +441,6 @@ class _Pass:
         if self.write:
             self._change(row, record, cleaned.values)
         self.tally.to_change += 1
-
-    def _create(self, row: _Row, target: Any) -> SurveyRecord:
-        if self.person:
-            method, collector, day = self._bookkeeping(row)
-            return services.create_person_record(
-                self.actor,
-                self.batch.round,
-                target,
-                row.answers,
-                survey_method=method,
-                collector=collector,
-                survey_date=day,
-            )
-        return services.create_community_record(
-            self.actor, self.batch.round, target, row.answers
-        )
 
     def _change(
         self, row: _Row, record: SurveyRecord, values: Mapping[str, Value]
@@ -537,10 +576,6 @@ def _village_of(target: Any) -> str:
     if isinstance(target, Region):
         return target.code
     return ""
-
-
-class _Refused(Exception):
-    """A written row found bad afterwards: roll its savepoint back."""
 
 
 def _emptied(answers: Mapping[str, object], stored: Mapping[str, Value]) -> set[str]:

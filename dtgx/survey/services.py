@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from dtgx.accounts.access import is_in_scope
 from dtgx.accounts.audit import record_event
-from dtgx.accounts.models import User
+from dtgx.accounts.models import AuditEvent, User
 from dtgx.accounts.roles import Role
 from dtgx.identity import (
     age_on,
@@ -44,7 +44,7 @@ from dtgx.questionnaires.expressions import EvaluationError, Value, normalize_va
 from dtgx.questionnaires.relevance import CleanedAnswers, clean_answers
 from dtgx.regions.codes import NATION_CODE, Level, ancestor_codes
 from dtgx.regions.models import Region
-from dtgx.registry.models import Person
+from dtgx.registry.models import Person, Residence
 from dtgx.survey.answers import ItemChange, changed_items, columns_of, to_json
 from dtgx.survey.answers import values_of as stored_values
 from dtgx.survey.models import (
@@ -296,6 +296,17 @@ def check_region_unlocked(round: Round, region_code: str) -> None:
     )
 
 
+def lock_over(round: Round, region_code: str) -> RegionLock | None:
+    """The lock on ``region_code`` or a region above it, if any (for pages
+    that say so before the clerk starts typing)."""
+    candidates = [*ancestor_codes(region_code), region_code]
+    return (
+        RegionLock.objects.filter(round=round, region_code__in=candidates)
+        .order_by("region_code")
+        .first()
+    )
+
+
 def _any_lock(round: Round, codes: list[str]) -> bool:
     """Whether any of ``codes`` is locked: the check every write makes,
     in plain SQL (composing it with the ORM cost ten times its run)."""
@@ -416,6 +427,32 @@ def _prepare_person_record(
     village = _village_on_reference_date(person, round)
     _check_in_scope(actor, village.code)
     check_region_unlocked(round, village.code)  # before listing answer problems
+    bookkeeping, cleaned = _clean_person_answers(
+        round,
+        person,
+        village,
+        answers,
+        survey_method=survey_method,
+        collector=collector,
+        survey_date=survey_date,
+        draft=draft,
+    )
+    return village, bookkeeping, cleaned
+
+
+def _clean_person_answers(
+    round: Round,
+    person: Person,
+    village: Region,
+    answers: Mapping[str, object],
+    *,
+    survey_method: SurveyMethod | int,
+    collector: str,
+    survey_date: date,
+    draft: bool,
+) -> tuple[dict[str, Any], CleanedAnswers]:
+    """The checks of a new person form once its village is known and may
+    be written: bookkeeping, answers, skip logic, identifiers."""
     bookkeeping = _person_bookkeeping(
         round, village, survey_method, collector, survey_date
     )
@@ -428,7 +465,7 @@ def _prepare_person_record(
         complete=not draft,
         holder=person,
     )
-    return village, bookkeeping, cleaned
+    return bookkeeping, cleaned
 
 
 def save_person_draft(
@@ -572,7 +609,12 @@ def person_derived(person: Person, round: Round) -> dict[str, object]:
 
 
 def _village_on_reference_date(person: Person, round: Round) -> Region:
-    residence = person.residence_on(round.reference_date)
+    return _village_of(person.residence_on(round.reference_date), round)
+
+
+def _village_of(residence: Residence | None, round: Round) -> Region:
+    """The village of the residence on the round's reference date; refused
+    when there is none."""
     if residence is None:
         raise ValidationError(
             _(
@@ -766,6 +808,364 @@ def _check_fill_date(round: Round, values: Mapping[str, Value]) -> None:
     fill_date = values.get(DATE_ITEM)
     if fill_date is not None:
         _check_survey_date(round, fill_date)
+
+
+# --- batches of new records (imports) ------------------------------------------
+
+# What a batch service puts in the place of an entry it refuses.
+Refusal = ValidationError | PermissionDenied
+
+
+@dataclass(frozen=True)
+class NewPersonRecord:
+    """One new person form of a batch: the arguments of
+    ``create_person_record`` but the actor and the round."""
+
+    person: Person
+    answers: Mapping[str, object]
+    survey_method: SurveyMethod | int
+    collector: str
+    survey_date: date
+
+
+@dataclass(frozen=True)
+class NewCommunityRecord:
+    """One new community form of a batch (see ``create_community_record``)."""
+
+    village: Region
+    answers: Mapping[str, object]
+
+
+# Called with an entry's position and its cleaned answers before anything
+# is written; ``False`` leaves the entry out.
+Accept = Callable[[int, CleanedAnswers], bool]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    village: Region
+    bookkeeping: dict[str, Any]
+    cleaned: CleanedAnswers
+
+
+def check_person_records(
+    actor: User, round: Round, entries: Sequence[NewPersonRecord]
+) -> list[CleanedAnswers | Refusal]:
+    """``check_person_record`` for many entries at once: at each entry's
+    position the values it would store, or the ``ValidationError`` or
+    ``PermissionDenied`` it would raise (same checks, same messages).
+    Writes nothing. The role and the round are checked once, the
+    residences read in one query, scope and lock once per village."""
+    prepared = _prepare_person_records(actor, round, entries)
+    return [p.cleaned if isinstance(p, _Prepared) else p for p in prepared]
+
+
+def create_person_records(
+    actor: User,
+    round: Round,
+    entries: Sequence[NewPersonRecord],
+    *,
+    accept: Accept | None = None,
+) -> list[PersonRecord | Refusal | None]:
+    """``create_person_record`` for many new (not draft) records, for
+    imports. Each entry is checked as the single service checks it; those
+    that pass (and that ``accept``, when given, lets through) are written
+    together in one transaction: the records, one
+    ``survey.person_record.create`` event each and ``record_saved`` for
+    each, in entry order, so that the stored outcome is that of entering
+    them one by one. A refused entry never stops or undoes the others: its
+    refusal takes its place in the returned list (``None`` where ``accept``
+    said no). Queries: residences one, round one, locks one per village
+    (before and in the transaction), duplicates one, inserts two, and what
+    the ``record_saved`` receivers do."""
+    prepared = _prepare_person_records(actor, round, entries)
+    results: list[PersonRecord | Refusal | None] = []
+    new: dict[int, PersonRecord] = {}
+    form = PersonRecord.questionnaire()
+    for index, (entry, item) in enumerate(zip(entries, prepared, strict=True)):
+        if not isinstance(item, _Prepared):
+            results.append(item)
+            continue
+        results.append(None)
+        if accept is not None and not accept(index, item.cleaned):
+            continue
+        new[index] = PersonRecord(
+            round=round,
+            person=entry.person,
+            village=item.village,
+            region_code=item.village.code,
+            survey_method=item.bookkeeping[METHOD_ITEM],
+            collector=item.bookkeeping[COLLECTOR_ITEM],
+            survey_date=entry.survey_date,
+            **_new_row(actor, draft=False),
+            **columns_of(form, item.cleaned.values),
+        )
+    written = _insert_many(
+        actor,
+        round,
+        new,
+        "person_record",
+        key="person_id",
+        duplicate_message=_("此人本年度的登记表已经录入，请打开已有记录修改。"),
+    )
+    for index, outcome in written.items():
+        results[index] = outcome
+    return results
+
+
+def _prepare_person_records(
+    actor: User, round: Round, entries: Sequence[NewPersonRecord]
+) -> list[_Prepared | Refusal]:
+    """The steps of ``_prepare_person_record`` for many entries, with the
+    same refusals in the same order of checks."""
+    try:
+        _check_role(actor, ENTRY_ROLES)
+        _check_round_status(round)
+    except (ValidationError, PermissionDenied) as error:
+        return [error for _entry in entries]
+    residences = _residences_on(round.reference_date, [e.person for e in entries])
+    places: dict[str, Refusal | None] = {}
+    prepared: list[_Prepared | Refusal] = []
+    for entry in entries:
+        try:
+            village = _village_of(residences.get(entry.person.pk), round)
+            _check_place(actor, round, village.code, places)
+            bookkeeping, cleaned = _clean_person_answers(
+                round,
+                entry.person,
+                village,
+                entry.answers,
+                survey_method=entry.survey_method,
+                collector=entry.collector,
+                survey_date=entry.survey_date,
+                draft=False,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            prepared.append(error)
+            continue
+        prepared.append(_Prepared(village, bookkeeping, cleaned))
+    return prepared
+
+
+def _residences_on(day: date, persons: Sequence[Person]) -> dict[int, Residence]:
+    """The residence of each person covering ``day`` (as ``residence_on``
+    finds it), in one query."""
+    found: dict[int, Residence] = {}
+    residences = (
+        Residence.objects.on(day)
+        .filter(person_id__in={p.pk for p in persons})
+        .select_related("village")
+        .order_by("person_id", "valid_from")
+    )
+    for residence in residences:
+        found.setdefault(residence.person_id, residence)
+    return found
+
+
+def _check_place(
+    actor: User, round: Round, code: str, places: dict[str, Refusal | None]
+) -> None:
+    """Scope and lock of a village, checked once per batch (``places``
+    remembers the outcome by code)."""
+    if code not in places:
+        try:
+            _check_in_scope(actor, code)
+            check_region_unlocked(round, code)
+            places[code] = None
+        except (ValidationError, PermissionDenied) as error:
+            places[code] = error
+    refusal = places[code]
+    if refusal is not None:
+        raise refusal
+
+
+def check_community_records(
+    actor: User, round: Round, entries: Sequence[NewCommunityRecord]
+) -> list[CleanedAnswers | Refusal]:
+    """``check_community_record`` for many entries, as
+    ``check_person_records``."""
+    return [
+        p.cleaned if isinstance(p, _Prepared) else p
+        for p in _prepare_community_records(actor, round, entries)
+    ]
+
+
+def create_community_records(
+    actor: User,
+    round: Round,
+    entries: Sequence[NewCommunityRecord],
+    *,
+    accept: Accept | None = None,
+) -> list[CommunityRecord | Refusal | None]:
+    """``create_community_record`` for many new records, as
+    ``create_person_records``."""
+    prepared = _prepare_community_records(actor, round, entries)
+    results: list[CommunityRecord | Refusal | None] = []
+    new: dict[int, CommunityRecord] = {}
+    form = CommunityRecord.questionnaire()
+    for index, (entry, item) in enumerate(zip(entries, prepared, strict=True)):
+        if not isinstance(item, _Prepared):
+            results.append(item)
+            continue
+        results.append(None)
+        if accept is not None and not accept(index, item.cleaned):
+            continue
+        new[index] = CommunityRecord(
+            round=round,
+            village=entry.village,
+            region_code=entry.village.code,
+            **_new_row(actor, draft=False),
+            **columns_of(form, item.cleaned.values),
+        )
+    written = _insert_many(
+        actor,
+        round,
+        new,
+        "community_record",
+        key="village_id",
+        duplicate_message=_(
+            "本村(社区)本年度的社区登记表已经录入，请打开已有记录修改。"
+        ),
+    )
+    for index, outcome in written.items():
+        results[index] = outcome
+    return results
+
+
+def _prepare_community_records(
+    actor: User, round: Round, entries: Sequence[NewCommunityRecord]
+) -> list[_Prepared | Refusal]:
+    try:
+        _check_role(actor, ENTRY_ROLES)
+        _check_round_status(round)
+    except (ValidationError, PermissionDenied) as error:
+        return [error for _entry in entries]
+    form = CommunityRecord.questionnaire()
+    places: dict[str, Refusal | None] = {}
+    prepared: list[_Prepared | Refusal] = []
+    for entry in entries:
+        village = entry.village
+        try:
+            _check_village(village)
+            _check_place(actor, round, village.code, places)
+            given = _with_fixed_items(
+                form, _tidy(form, entry.answers), {REGION_ITEM: village.code}
+            )
+            derived = community_derived(village.code)
+            cleaned = _clean(form, given, derived, complete=True)
+            _check_fill_date(round, cleaned.values)
+        except (ValidationError, PermissionDenied) as error:
+            prepared.append(error)
+            continue
+        prepared.append(_Prepared(village, {}, cleaned))
+    return prepared
+
+
+def _insert_many(
+    actor: User,
+    round: Round,
+    records: Mapping[int, _Record],
+    target_type: str,
+    *,
+    key: str,
+    duplicate_message: str,
+) -> dict[int, _Record | Refusal]:
+    """``_insert`` for many new records of one kind, keyed by their
+    entries' positions: the round and the locks read again, duplicates
+    (stored, or twice in ``records`` by ``key``) refused, then one INSERT
+    of the rest, their audit events, and ``record_saved`` for each. Should
+    the unique constraint catch a record entered meanwhile elsewhere, the
+    records are written one by one through ``_insert`` instead."""
+    if not records:
+        return {}
+    model = type(next(iter(records.values())))
+    outcome: dict[int, _Record | Refusal] = {}
+    with transaction.atomic():
+        try:
+            _check_round_open(round)
+        except ValidationError as error:
+            return dict.fromkeys(records, error)
+        locks: dict[str, RegionLocked | None] = {}
+        for index, record in records.items():
+            code = record.region_code
+            if code not in locks:
+                locks[code] = _lock_of(round, code)
+            refusal = locks[code]
+            if refusal is not None:
+                outcome[index] = refusal
+        keys = {getattr(r, key) for i, r in records.items() if i not in outcome}
+        taken = set(
+            model._default_manager.filter(
+                round=round, **{f"{key}__in": keys}
+            ).values_list(key, flat=True)
+        )
+        for index, record in records.items():
+            if index in outcome:
+                continue
+            if getattr(record, key) in taken:
+                outcome[index] = ValidationError(duplicate_message, code="duplicate")
+            taken.add(getattr(record, key))
+        writing = {i: r for i, r in records.items() if i not in outcome}
+        try:
+            with transaction.atomic():
+                model._default_manager.bulk_create(list(writing.values()))
+        except IntegrityError:
+            return outcome | _insert_each(
+                actor, writing, target_type, key, duplicate_message
+            )
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                actor=actor,
+                action=f"survey.{target_type}.create",
+                target_type=target_type,
+                target_id=str(record.pk),
+                region_code=record.region_code,
+                after={"version": 1, "status": record.status},
+            )
+            for record in writing.values()
+        )
+        for record in writing.values():
+            record_saved.send(model, record=record, actor=actor, changed=None)
+    return outcome | writing
+
+
+def _lock_of(round: Round, region_code: str) -> RegionLocked | None:
+    try:
+        check_region_unlocked(round, region_code)
+    except RegionLocked as error:
+        return error
+    return None
+
+
+def _insert_each(
+    actor: User,
+    records: Mapping[int, _Record],
+    target_type: str,
+    key: str,
+    duplicate_message: str,
+) -> dict[int, _Record | Refusal]:
+    """The records one by one through ``_insert``, each in its savepoint."""
+    outcome: dict[int, _Record | Refusal] = {}
+    for index, record in records.items():
+        record.pk = None
+        try:
+            outcome[index] = _insert(
+                actor,
+                record,
+                target_type,
+                duplicate=_same_key(record, key),
+                duplicate_message=duplicate_message,
+            )
+        except ValidationError as error:
+            outcome[index] = error
+    return outcome
+
+
+def _same_key(record: SurveyRecord, key: str) -> Callable[[], Any]:
+    """The stored records of the round with ``record``'s ``key``."""
+    model = type(record)
+    lookup = {"round_id": record.round_id, key: getattr(record, key)}
+    return lambda: model._default_manager.filter(**lookup)
 
 
 # --- prefill ---------------------------------------------------------------
