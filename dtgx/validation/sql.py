@@ -1006,9 +1006,15 @@ def write_findings(
     one query; returns the number of rows written. The caller owns the
     transaction and clears stale findings first."""
     sql = audit_query(rule_set, form, source, dialect_of(connection), strategy=strategy)
+    return insert_findings(connection, sql, findings_table)
+
+
+def insert_findings(connection: Connection, query: str, findings_table: str) -> int:
+    """``INSERT INTO findings_table (record_id, rule_id)`` the rows of an
+    ``audit_query``; returns the number of rows written."""
     cursor = connection.cursor()
     try:
-        cursor.execute(f'INSERT INTO "{findings_table}" (record_id, rule_id)\n{sql}')
+        cursor.execute(f'INSERT INTO "{findings_table}" (record_id, rule_id)\n{query}')
         return int(cursor.rowcount)
     finally:
         cursor.close()
