@@ -6,11 +6,24 @@ Text rules (the same for CSV and xlsx, so both files carry the same value):
   (``\\x00-\\x08``, ``\\x0b``, ``\\x0c``, ``\\x0e-\\x1f``), DEL and C1
   (``\\x7f-\\x9f``), and lone surrogates, which no encoder accepts;
 * ``\\r\\n`` and ``\\r`` become ``\\n``; a line feed stays a line break
-  (xlsx shows it in the cell, the csv module quotes the field);
-* text whose first character is ``=``, ``+``, ``-`` or ``@`` (also after
-  leading whitespace), or which starts with a tab or line break, gets a
-  leading ``'`` so no spreadsheet evaluates it as a formula (OWASP CSV
-  injection advice). Numbers are never touched: ``-5`` stays a number.
+  (xlsx shows it in the cell, the csv module quotes the field).
+
+Formulas (FC-32) are kept from running in the way each format allows,
+such that an export edited and imported again gives back its values:
+
+* xlsx: text is written as a string cell (type ``s``), never a formula,
+  whatever it starts with; no character is added. (Excel evaluates a
+  string cell only when someone edits it.)
+* CSV carries no types, so text a spreadsheet could evaluate gets one
+  leading ``'`` (OWASP CSV injection advice): text that starts with
+  ``=``, ``+``, ``-`` or ``@`` (also after leading whitespace), with a
+  tab or a line break, or that already looks neutralised (``'`` and
+  then one of those). :func:`neutralise` adds it, :func:`unneutralise`
+  takes exactly that one ``'`` off again, and the CSV reader of
+  :mod:`dtgx.spreadsheets` calls it on every cell: the two are inverses,
+  so ``'=x`` typed by someone survives as ``'=x``.
+
+Numbers are never touched: ``-5`` stays a number in both formats.
 """
 
 from __future__ import annotations
@@ -31,7 +44,8 @@ CellValue = str | int | float | Decimal | date | datetime | None
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CARRIAGE_RETURN = re.compile("\r\n?")
-_FORMULA_START = re.compile(r"[\t\n]|\s*[=+\-@]")
+_FORMULA_START = re.compile(r"'*(?:[\t\n]|\s*[=+\-@])")
+NEUTRALISER = "'"
 
 
 class ColumnKind(enum.Enum):
@@ -54,11 +68,24 @@ class Column:
 
 
 def clean_text(value: str) -> str:
-    """``value`` without control characters, with line breaks normalised
-    and a leading ``'`` if a spreadsheet could read it as a formula."""
-    text = _CONTROL.sub("", _CARRIAGE_RETURN.sub("\n", value))
+    """``value`` without control characters, with line breaks normalised."""
+    return _CONTROL.sub("", _CARRIAGE_RETURN.sub("\n", value))
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV field: with one leading ``'`` if a spreadsheet
+    could evaluate it or it already starts like a neutralised field (see
+    the module docstring); unchanged otherwise."""
     if _FORMULA_START.match(text):
-        return "'" + text
+        return NEUTRALISER + text
+    return text
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of :func:`neutralise`: a CSV field without the one
+    ``'`` the exporter added, any other field unchanged."""
+    if text.startswith(NEUTRALISER) and _FORMULA_START.match(text, 1):
+        return text[1:]
     return text
 
 

@@ -5,6 +5,11 @@ CSV carries no cell types. Identifiers are written exactly as they are
 (``012345678901234567`` with its leading zero); a spreadsheet that opens
 the CSV directly may still turn such a column into numbers, so exports
 meant for people to open in Excel should use xlsx.
+
+Text a spreadsheet could evaluate as a formula gets one leading ``'``
+(:func:`~dtgx.exports.cells.neutralise`); the CSV reader of
+:mod:`dtgx.spreadsheets` takes exactly that ``'`` off again, so a CSV
+export imports back unchanged.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from dtgx.exports.cells import CellValue, Column, clean_text, to_cell
+from dtgx.exports.cells import (
+    CellValue,
+    Column,
+    clean_text,
+    neutralise,
+    to_cell,
+)
 
 BOM = b"\xef\xbb\xbf"
 CSV_CHUNK_CHARS = 64 * 1024
@@ -33,7 +44,7 @@ def write_csv(
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([clean_text(column.header) for column in columns])
+    writer.writerow([neutralise(clean_text(column.header)) for column in columns])
     yield BOM + _drain(buffer)
 
     for row in rows:
@@ -46,9 +57,12 @@ def write_csv(
 
 
 def csv_text(value: CellValue) -> str:
-    """The text a cleaned cell value has in a CSV field."""
+    """The text a cleaned cell value has in a CSV field: text neutralised
+    (a leading ``'`` where a spreadsheet could evaluate it)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralise(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):

@@ -5,6 +5,9 @@ clients and the full name as RFC 5987 ``filename*=UTF-8''...`` (RFC 6266),
 which every current browser prefers. Django 5.2's
 ``content_disposition_header`` sends only ``filename*`` for a non-ASCII
 name, so it is used for the ASCII part and the encoded part is added here.
+Both names lose the characters Windows forbids in a file name
+(``< > : " / \\ | ? *`` and control characters), and an ASCII fallback
+is told apart from other exports' by a digest of the full name.
 
 Responses are marked ``Cache-Control: private, no-store``: exports may
 hold real-name data. Logging the export is the calling view's job.
@@ -12,10 +15,10 @@ hold real-name data. Logging the export is the calling view's job.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import PurePath
 from typing import IO, TypeVar
 from urllib.parse import quote
 
@@ -33,8 +36,16 @@ FILENAME_MAX = 120
 DEFAULT_STEM = "export"
 
 _Response = TypeVar("_Response", FileResponse, StreamingHttpResponse)
-_UNSAFE_NAME = re.compile('[\x00-\x1f\x7f-\x9f"/\\\\\ud800-\udfff]')
-_NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._()\-]+")
+# Control characters, lone surrogates, and what Windows forbids in names.
+_UNSAFE_NAME = re.compile('[\x00-\x1f\x7f-\x9f<>:"/\\\\|?*\ud800-\udfff]')
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+# Device names Windows will not create a file under, whatever the suffix.
+_RESERVED_STEMS = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"{device}{n}" for device in ("COM", "LPT") for n in range(1, 10)}
+)
+DIGEST_CHARS = 8
 
 
 def csv_response(
@@ -87,10 +98,11 @@ def download_response(
 def attachment_header(filename: str) -> str:
     """The Content-Disposition value for downloading ``filename``.
 
-    The name loses control characters, quotes and path separators and is
-    shortened to ``FILENAME_MAX`` characters (keeping its extension); an
-    empty result becomes ``export``. Non-ASCII names get an ASCII fallback
-    built from their ASCII letters and digits.
+    The name is made safe by :func:`safe_filename`. A name that is not
+    plain ASCII is sent as ``filename*`` and gets an ASCII ``filename``
+    fallback: ``export``, its ASCII letters and digits, and a digest of the
+    full name, so that different exports never share a fallback
+    (``2025年慈利县名单.xlsx`` gives ``export_2025_<8 hex digits>.xlsx``).
     """
     name = safe_filename(filename)
     fallback = _ascii_fallback(name)
@@ -101,20 +113,38 @@ def attachment_header(filename: str) -> str:
 
 
 def safe_filename(filename: str) -> str:
-    """``filename`` without characters unsafe in a header or a path."""
-    name = _UNSAFE_NAME.sub("", filename).strip().lstrip(".")
-    path = PurePath(name or DEFAULT_STEM)
-    stem, suffix = path.stem, path.suffix
-    return (stem[: FILENAME_MAX - len(suffix)] or DEFAULT_STEM) + suffix
+    """``filename`` without characters unsafe in a header, a path or a
+    Windows file name, without leading dots and spaces or trailing ones
+    (Windows drops those), shortened to ``FILENAME_MAX`` characters with
+    its extension kept; ``export`` if nothing is left, ``CON_`` for a
+    Windows device name such as ``CON``."""
+    name = _UNSAFE_NAME.sub("", filename).strip()
+    stem, suffix = _split_suffix(name)
+    stem = stem.strip(". ")[: FILENAME_MAX - len(suffix)].rstrip(". ")
+    if not stem:
+        stem = DEFAULT_STEM
+    elif stem.upper() in _RESERVED_STEMS:
+        stem += "_"
+    return stem + suffix
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """(stem, suffix) with a suffix of ASCII letters and digits only, so
+    that ``.xlsx`` alone is a suffix without a stem."""
+    match = _SUFFIX.search(name)
+    if match is None:
+        return name, ""
+    return name[: match.start()], match.group()
 
 
 def _ascii_fallback(name: str) -> str:
-    path = PurePath(name)
-    stem = _NOT_ASCII_SAFE.sub("_", path.stem).strip("_.")
-    suffix = _NOT_ASCII_SAFE.sub("", path.suffix)
-    if not any(char.isalnum() for char in stem):
-        stem = DEFAULT_STEM
-    return stem + suffix
+    """``name`` itself if it is plain ASCII, else ``export``, its ASCII
+    letters and digits and a digest of ``name``."""
+    if name.isascii():
+        return name
+    stem, suffix = _split_suffix(name)
+    digest = hashlib.sha256(name.encode()).hexdigest()[:DIGEST_CHARS]
+    return "_".join([DEFAULT_STEM, *_ASCII_WORD.findall(stem), digest]) + suffix
 
 
 def _as_attachment(response: _Response, filename: str) -> _Response:

@@ -6,6 +6,12 @@ Every sheet starts with a bold, frozen header row. A sheet holds at most
 ``MAX_DATA_ROWS_PER_SHEET`` data rows (Excel's 1,048,576 rows minus the
 header); further rows continue on sheets titled ``<title> (2)``,
 ``<title> (3)`` and so on, each with its own header row.
+
+Text is always a string cell (type ``s``), also when it starts with
+``=`` or is an error code such as ``#N/A``: nothing is evaluated and no
+``'`` is added, so the file imports back with exactly its values (see
+:mod:`dtgx.exports.cells`). A cell holds at most 32,767 characters;
+longer text is cut and ends with a visible ``…（已截断）``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
@@ -33,6 +40,7 @@ from dtgx.exports.cells import (
 MAX_DATA_ROWS_PER_SHEET = 1_048_575
 TEXT_FORMAT = "@"
 SHEET_TITLE_MAX = 31  # Excel's limit
+CELL_TEXT_MAX = 32_767  # Excel's limit; openpyxl cuts longer text silently
 
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f]")
 _WIDTHS = {
@@ -133,9 +141,8 @@ def _add_sheet(
 
 
 def _header_cell(sheet: Sheet, column: Column) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=clean_text(column.header))
+    cell = _text_cell(sheet, clean_text(column.header))
     cell.font = _HEADER_FONT
-    cell.data_type = "s"
     return cell
 
 
@@ -149,14 +156,30 @@ def _xlsx_row(
 
 
 def _xlsx_cell(sheet: Sheet, value: CellValue, column: Column) -> object:
-    """A plain value where openpyxl infers the right type, a styled cell for
-    identifiers and for text openpyxl would read as an error code."""
+    """A plain value where openpyxl infers the right type; a string cell
+    for text it would read as a formula or an error code, or that is too
+    long; identifiers are text with number format ``@``."""
     if column.kind is ColumnKind.IDENTIFIER:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = _text_cell(sheet, value)
         cell.number_format = TEXT_FORMAT
         return cell
-    if isinstance(value, str) and value in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
+    if isinstance(value, str) and _needs_string_type(value):
+        return _text_cell(sheet, value)
     return value
+
+
+def _needs_string_type(text: str) -> bool:
+    return text.startswith("=") or text in ERROR_CODES or len(text) > CELL_TEXT_MAX
+
+
+def _text_cell(sheet: Sheet, value: CellValue) -> WriteOnlyCell:
+    """A cell holding ``value``; text is typed ``s`` (never a formula or
+    an error) and cut to fit with a visible marker."""
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value=value)
+    if len(value) > CELL_TEXT_MAX:
+        marker = _("…（已截断）")
+        value = value[: CELL_TEXT_MAX - len(marker)] + marker
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -45,12 +46,49 @@ def test_a_file_name_round_trips_through_the_header(name: str) -> None:
     params["filename"].encode("ascii")
 
 
-def test_a_chinese_name_has_an_ascii_fallback() -> None:
+def test_a_chinese_name_has_an_informative_ascii_fallback() -> None:
     _, params = disposition_params(attachment_header("慈利县名单2025.xlsx"))
 
-    assert params["filename"] == '"2025.xlsx"'
+    assert re.fullmatch(r'"export_2025_[0-9a-f]{8}\.xlsx"', params["filename"])
     _, params = disposition_params(attachment_header("名单.csv"))
-    assert params["filename"] == '"export.csv"'
+    assert re.fullmatch(r'"export_[0-9a-f]{8}\.csv"', params["filename"])
+
+
+def test_different_chinese_names_never_share_a_fallback() -> None:
+    names = [
+        "2026年慈利县残疾人登记表记录.xlsx",
+        "2026年慈利县审核发现.xlsx",
+        "2026年永定区残疾人登记表记录.xlsx",
+        "a.xlsx",
+        "名单.xlsx",
+    ]
+
+    fallbacks = {disposition_params(attachment_header(n))[1]["filename"] for n in names}
+
+    assert len(fallbacks) == len(names)
+    assert disposition_params(attachment_header("名单.xlsx")) == disposition_params(
+        attachment_header("名单.xlsx")
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("名单<第1批>.xlsx", "名单第1批.xlsx"),
+        ('a<b>c:d"e/f\\g|h?i*j.csv', "abcdefghij.csv"),
+        ("2026：慈利县?.xlsx", "2026：慈利县.xlsx"),  # full-width colon is fine
+        ("名单. .xlsx", "名单.xlsx"),
+        ("<>.xlsx", "export.xlsx"),
+        ("CON.csv", "CON_.csv"),
+        ("lpt1.xlsx", "lpt1_.xlsx"),
+    ],
+)
+def test_characters_windows_forbids_leave_both_names(name: str, saved: str) -> None:
+    header = attachment_header(name)
+
+    assert browser_filename(header) == saved
+    _, params = disposition_params(header)
+    assert not any(char in params["filename"].strip('"') for char in '<>:"/\\|?*')
 
 
 @pytest.mark.parametrize(
@@ -102,7 +140,8 @@ def test_xlsx_response_serves_a_finished_workbook(db: None) -> None:
     response.close()
     assert int(response["Content-Length"]) == len(data)
     sheet = read_xlsx(data)["名单"]
-    assert [cell.value for cell in sheet[3]] == ["'=李四", "01234567890123456742", None]
+    assert [cell.value for cell in sheet[3]] == ["=李四", "01234567890123456742", None]
+    assert sheet["A3"].data_type == "s"
     assert sheet["B2"].number_format == "@"
 
 

@@ -68,14 +68,57 @@ def test_identifiers_are_text_cells_formatted_as_text(identifier: str) -> None:
     assert cell.number_format == "@"
 
 
-@pytest.mark.parametrize("text", ["=1+2", "-1", "+1", "@A1", "\t=1"])
-def test_formulas_come_back_as_quoted_text(text: str) -> None:
-    columns = [Column("备注", ColumnKind.TEXT)]
+@pytest.mark.parametrize(
+    "text",
+    ["=1+2", '=HYPERLINK("http://x")', "-1", "+8613800138000", "@A1", "\t=1", "'=1"],
+)
+@pytest.mark.parametrize("kind", [ColumnKind.TEXT, ColumnKind.IDENTIFIER])
+def test_formulas_come_back_as_the_exact_text_in_string_cells(
+    text: str, kind: ColumnKind
+) -> None:
+    """No ``'`` is added: a string cell is never evaluated, and the value
+    imports back as it was (FC-32)."""
+    columns = [Column("备注", kind)]
 
     cell = export([[text]], columns, "名单")["名单"]["A2"]
 
     assert cell.data_type == "s"
-    assert cell.value == "'" + text
+    assert cell.value == text
+
+
+def test_a_formula_like_header_is_a_string_cell_too() -> None:
+    cell = export([], [Column("=合计", ColumnKind.TEXT)], "名单")["名单"]["A1"]
+
+    assert (cell.value, cell.data_type) == ("=合计", "s")
+
+
+@pytest.mark.parametrize("number", [-3, Decimal("-3.5")])
+def test_a_negative_number_stays_a_number(number: object) -> None:
+    kind = ColumnKind.INTEGER if isinstance(number, int) else ColumnKind.DECIMAL
+
+    cell = export([[number]], [Column("人数", kind)], "名单")["名单"]["A2"]
+
+    assert (cell.value, cell.data_type) == (number, "n")
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_visible_marker() -> None:
+    columns = [Column("备注", ColumnKind.TEXT), Column("证号", ColumnKind.IDENTIFIER)]
+    long = "长" * 40_000
+
+    sheet = export([[long, long]], columns, "名单")["名单"]
+
+    for cell in sheet[2]:
+        assert len(cell.value) == xlsxfile.CELL_TEXT_MAX
+        assert cell.value.endswith("…（已截断）")
+        assert cell.value.startswith("长" * 30_000)
+
+
+def test_text_that_just_fits_is_not_cut() -> None:
+    text = "长" * xlsxfile.CELL_TEXT_MAX
+
+    cell = export([[text]], [Column("备注", ColumnKind.TEXT)], "名单")["名单"]["A2"]
+
+    assert cell.value == text
 
 
 def test_an_error_code_is_written_as_text() -> None:
