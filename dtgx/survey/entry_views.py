@@ -23,7 +23,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dtgx.accounts.access import acting_user, get_region_or_404, real_name_view
+from dtgx.accounts.access import (
+    acting_user,
+    get_region_or_404,
+    real_name_list_view,
+    real_name_view,
+)
 from dtgx.accounts.models import User
 from dtgx.accounts.roles import Role
 from dtgx.questionnaires.definitions import Questionnaire
@@ -485,7 +490,7 @@ def _after_update(
 # --- the next form -----------------------------------------------------------
 
 
-@real_name_view
+@real_name_list_view
 def entry_next(request: HttpRequest, year: int, code: str) -> HttpResponse:
     """After a save: the next person of the village not yet entered (the
     not-yet-entered list's order), and a search among those still to be

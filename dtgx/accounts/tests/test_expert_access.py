@@ -29,6 +29,7 @@ REFUSED_TO_EXPERTS = {
     "registry:person_detail",
     "survey:person_record_list",
     "survey:pending_list",
+    "survey:entry_next",
     "survey:person_record_export",
     "validation:findings",
     "validation:export_findings",
