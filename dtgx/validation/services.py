@@ -245,6 +245,8 @@ def audit_saved_record(
         owner = "person_record"
     else:
         assert isinstance(record, CommunityRecord)
+        # Before any write: the village's bulk audit below takes it anyway.
+        _lock_audits(record.round, record.region_code)
         derived = community_inputs(record.region_code)
         _upsert(CommunityInputs(record=record, **derived))
         # The village's person records read this form (cross-form rules).
@@ -528,6 +530,7 @@ def _audit_subtree(
     caller's transaction: its counts and the rule sets it used."""
     counts = _Counts()
     labels: set[str] = set()
+    _lock_audits(round, prefix)
     _refresh_inputs(round, prefix)
     tune_for_audit(connection)
     _create_failures_table()
@@ -538,6 +541,29 @@ def _audit_subtree(
         for kind in kinds:
             _audit_kind(actor, round, scope, kind, rule_set, counts)
     return counts, labels
+
+
+# First key of the PostgreSQL advisory locks serialising bulk audits
+# ("dtau" as a 32-bit integer); the second is the round and the province.
+_AUDIT_LOCK_SPACE = 0x64746175
+
+
+def _lock_audits(round: Round, prefix: str) -> None:
+    """Serialise bulk audits of overlapping regions until the transaction
+    ends: each deletes and rewrites its records' inputs and findings, so
+    two at once over the same records collide (two clerks importing in one
+    village, the audit button during an import). On PostgreSQL one
+    advisory lock per round and province, taken in code order; SQLite's
+    IMMEDIATE transactions already hold the single write lock."""
+    if connection.vendor != "postgresql":
+        return
+    provinces = [prefix[:2]] if len(prefix) >= 2 else _provinces(round, prefix)
+    with connection.cursor() as cursor:
+        for province in sorted(provinces):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_AUDIT_LOCK_SPACE, int(round.pk) * 100 + int(province)],
+            )
 
 
 def _prefix(region_code: str) -> str:

@@ -3,7 +3,11 @@ generated holders whose answers carry the usual field mistakes."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+
+import pytest
+from django.db import connection
 
 from dtgx.accounts.models import User
 from dtgx.conftest import World
@@ -26,17 +30,15 @@ def open_pairs() -> set[tuple[int | None, str]]:
     )
 
 
-def test_bulk_and_on_save_findings_agree_on_generated_records(
-    world: World, cili_clerk: User, cili_auditor: User, round: Round
-) -> None:
+def enter_generated(world: World, clerk: User, round: Round, count: int) -> None:
     generator = AnswerGenerator(seed=2025, rates=RATES)
-    persons = [store_person(world.village, n) for n in range(1, 41)]
-    load_base_list(world.cili, cili_clerk, persons[:-3])
-    survey.create_community_record(cili_clerk, round, world.village, village_answers())
+    persons = [store_person(world.village, n) for n in range(1, count + 1)]
+    load_base_list(world.cili, clerk, persons[:-3])
+    survey.create_community_record(clerk, round, world.village, village_answers())
     for person in persons:
         form = generator.person(person, round, "李采集")
         survey.create_person_record(
-            cili_clerk,
+            clerk,
             round,
             person,
             form.answers,
@@ -44,6 +46,12 @@ def test_bulk_and_on_save_findings_agree_on_generated_records(
             collector=form.collector,
             survey_date=form.survey_date,
         )
+
+
+def test_bulk_and_on_save_findings_agree_on_generated_records(
+    world: World, cili_clerk: User, cili_auditor: User, round: Round
+) -> None:
+    enter_generated(world, cili_clerk, round, 40)
     on_save = open_pairs()
     rules = Counter(rule for _record, rule in on_save)
     assert len(rules) >= 5, rules  # a variety of findings, not one kind
@@ -52,4 +60,45 @@ def test_bulk_and_on_save_findings_agree_on_generated_records(
 
     assert open_pairs() == on_save
     assert (run.raised, run.resolved, run.reopened) == (0, 0, 0)
-    assert run.records == len(persons) + 1
+    assert run.records == 40 + 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has one writer: its audits cannot overlap",
+)
+def test_overlapping_bulk_audits_wait_for_each_other(
+    transactional_db: None,
+    world: World,
+    cili_clerk: User,
+    cili_auditor: User,
+    round: Round,
+) -> None:
+    """Two audits of the same records at once (the button pressed during
+    an import) each rewrite the records' inputs and findings: the second
+    waits for the first instead of colliding with it."""
+    enter_generated(world, cili_clerk, round, 60)
+    on_save = open_pairs()
+    start = threading.Barrier(3)
+    failures: list[BaseException] = []
+
+    def audit(code: str) -> None:
+        try:
+            start.wait()
+            audit_region(cili_auditor, round, code)
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=audit, args=(code,))
+        for code in (world.cili.code, world.cili.code, world.village.code)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert open_pairs() == on_save
