@@ -596,34 +596,41 @@ class MainJob:
 
 def _enter_persons(round_pk: int, pks: list[int], worker: int, done: Any) -> None:
     """One clerk's share: each holder's form through the entry service,
-    one transaction a record, audited together village by village (short
-    write transactions, so that the other clerk's saves never wait long
-    on SQLite's single writer)."""
+    one transaction a record, audited together township by township
+    (``pks`` come in region order). Each audit is one short write
+    transaction, so the other clerk's saves never wait long on SQLite's
+    single writer; a clerk's whole share in one made them time out."""
     round = Round.objects.get(pk=round_pk)
     clerk = User.objects.get(username="county_clerk")
     generator = AnswerGenerator(seed=int(round.year) * 100 + worker)
+    township: dict[int, str] = {}
+    for batch in _chunks(pks, 900):
+        township.update(
+            (pk, code[:9])
+            for pk, code in Person.objects.filter(pk__in=batch).values_list(
+                "pk", "region_code"
+            )
+        )
     try:
-        for batch in _chunks(pks, 100):
-            persons = Person.objects.in_bulk(batch)
-            codes = {pk: person.region_code for pk, person in persons.items()}
-            for village in _runs(batch, codes.__getitem__):
-                with deferred_audit(clerk):
-                    _enter_village(clerk, round, generator, persons, village, worker)
-            with done.get_lock():
-                done.value += len(batch)
+        for run in _runs(pks, township.__getitem__):
+            with deferred_audit(clerk):
+                for batch in _chunks(run, 100):
+                    _enter_batch(clerk, round, generator, batch, worker)
+                    with done.get_lock():
+                        done.value += len(batch)
     except Exception:
         logger.exception("entry worker %s failed", worker)
         raise
 
 
-def _enter_village(
+def _enter_batch(
     clerk: User,
     round: Round,
     generator: AnswerGenerator,
-    persons: dict[int, Person],
     pks: list[int],
     worker: int,
 ) -> None:
+    persons = Person.objects.in_bulk(pks)
     for pk in pks:
         form = generator.person(
             persons[pk], round, COLLECTORS[(worker + pk) % len(COLLECTORS)]
