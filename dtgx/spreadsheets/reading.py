@@ -50,14 +50,16 @@ import itertools
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
@@ -90,6 +92,7 @@ READER_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     EOFError,
     UnicodeDecodeError,
+    zlib.error,
 )
 
 Cells = Sequence[object]
@@ -135,14 +138,19 @@ class TableFile:
             return []
         found: dict[str, None] = {}
         with (
-            _workbook(self.path, self.name) as book,
-            book.worksheets[0]._get_source() as source,
+            _workbook(self.path, self.name, cells=False) as book,
+            book.sheet_source() as source,
         ):
             tail = b""
-            while chunk := source.read(CHUNK_BYTES):
-                data = tail + chunk
-                found.update(dict.fromkeys(m.decode() for m in _MERGE.findall(data)))
-                tail = data[-200:]
+            try:
+                while chunk := source.read(CHUNK_BYTES):
+                    data = tail + chunk
+                    found.update(
+                        dict.fromkeys(m.decode() for m in _MERGE.findall(data))
+                    )
+                    tail = data[-200:]
+            except READER_ERRORS as error:
+                raise unreadable(self.name) from error
         return list(found)
 
     def _csv_rows(self) -> Iterator[tuple[int, Cells]]:
@@ -190,18 +198,19 @@ class TableFile:
         them (cached values, missing rows as ``()``), read with a parser
         that also marks formula cells without a usable result. The
         stored dimension may claim a million rows of formatting (FC-35):
-        only the rows that are actually there are read."""
+        only the rows that are actually there are read, and the sheet's
+        XML is read once (``_workbook`` builds no worksheet objects)."""
         with (
-            _workbook(self.path, self.name) as book,
-            book.worksheets[0]._get_source() as source,
+            _workbook(self.path, self.name, cells=True) as book,
+            book.sheet_source() as source,
         ):
             parser = _SheetParser(
                 source,
                 book.shared_strings,
                 data_only=True,
                 epoch=book.epoch,
-                date_formats=book._date_formats,
-                timedelta_formats=book._timedelta_formats,
+                date_formats=book.date_formats,
+                timedelta_formats=book.timedelta_formats,
             )
             parsed = parser.parse()
             expected = 1
@@ -365,7 +374,7 @@ def open_table(path: Path, *, name: str | None = None) -> TableFile:
         )
     # An XLSX renamed .csv is still read as XLSX: the content decides.
     if suffix in XLSX_SUFFIXES or head.startswith(_ZIP_MAGIC):
-        with _workbook(path, name):
+        with _workbook(path, name, cells=False):
             return TableFile(path, name, "xlsx", "XLSX", "")
     if suffix not in CSV_SUFFIXES:
         raise TableError(
@@ -404,23 +413,86 @@ def _decodes(path: Path, codec: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Book:
+    """An open workbook as far as reading its first worksheet needs it:
+    the archive and the path of the sheet's XML in it, and (when opened
+    with ``cells``) the shared strings, epoch and date and duration
+    formats that turn the sheet's cells into values."""
+
+    archive: zipfile.ZipFile
+    sheet: str
+    shared_strings: list[Any]
+    epoch: Any
+    date_formats: Any
+    timedelta_formats: Any
+
+    def sheet_source(self) -> IO[bytes]:
+        """The sheet's XML, to be closed after use."""
+        return self.archive.open(self.sheet)
+
+
 @contextlib.contextmanager
-def _workbook(path: Path, name: str) -> Iterator[Any]:
-    """The workbook at ``path`` in read-only mode, closed on leaving. It is
-    opened from a file object, so that its name's suffix does not matter
-    (openpyxl refuses a path that does not end in ``.xlsx``)."""
+def _workbook(path: Path, name: str, *, cells: bool) -> Iterator[_Book]:
+    """The workbook at ``path``, closed on leaving. It is opened from a
+    file object, so that its name's suffix does not matter (openpyxl
+    refuses a path that does not end in ``.xlsx``).
+
+    It is read with the steps of openpyxl's ``load_workbook`` that the
+    sheet's cells need (package manifest, shared strings, workbook,
+    stylesheet) and not the one that builds read-only worksheets: each
+    of those looks for the sheet's ``<dimension>`` element, and a sheet
+    without one (openpyxl's write-only mode and some other programs
+    write none) is parsed to its end before it gives up, once per open.
+    The sheet's XML is read only by the caller. Without ``cells`` the
+    shared strings, which only cells need, are not read."""
     with path.open("rb") as handle:
         try:
-            book = load_workbook(handle, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds on a bad file
-            raise TableError(
-                _("无法打开Excel文件%(name)s：请确认它是XLSX格式（不是XLS）。")
-                % {"name": name}
-            ) from error
+            reader = ExcelReader(handle, read_only=True, data_only=True)
+        except Exception as error:  # not a zip archive, or an unreadable one
+            raise cannot_open(name) from error
         try:
+            try:
+                book = _read_book(reader, cells=cells)
+            except Exception as error:  # openpyxl raises many kinds on a bad file
+                raise cannot_open(name) from error
             yield book
         finally:
-            book.close()
+            reader.archive.close()
+
+
+def _read_book(reader: ExcelReader, *, cells: bool) -> _Book:
+    """The parts of ``reader``'s workbook that reading its first worksheet
+    needs; ``LookupError`` when it has no worksheet."""
+    reader.read_manifest()
+    if cells:
+        reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    # The first worksheet as load_workbook lists them: the sheets whose
+    # part is in the archive, chart sheets left out.
+    sheets = (
+        rel.target
+        for _sheet, rel in reader.parser.find_sheets()
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+    )
+    sheet = next(sheets, None)
+    if sheet is None:
+        raise LookupError("the workbook has no worksheet")
+    return _Book(
+        archive=reader.archive,
+        sheet=sheet,
+        shared_strings=reader.shared_strings,
+        epoch=reader.wb.epoch,
+        date_formats=reader.wb._date_formats,
+        timedelta_formats=reader.wb._timedelta_formats,
+    )
+
+
+def cannot_open(name: str) -> TableError:
+    return TableError(
+        _("无法打开Excel文件%(name)s：请确认它是XLSX格式（不是XLS）。") % {"name": name}
+    )
 
 
 def unreadable(name: str) -> TableError:

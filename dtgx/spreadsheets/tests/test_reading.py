@@ -9,11 +9,13 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from dtgx.spreadsheets import TableError, TableFile, open_table
 
@@ -296,6 +298,119 @@ def test_an_old_xls_or_encrypted_workbook_says_what_it_is(
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
 
     with pytest.raises(TableError, match="旧版Excel（XLS）文件或设了密码"):
+        open_table(path)
+
+
+# --- a sheet's XML is read once ---------------------------------------------
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def write_only_xlsx(tmp_path: Path, rows: Sequence[Sequence[object]]) -> Path:
+    """A workbook as openpyxl's write-only mode saves it: its sheet has no
+    ``<dimension>`` element, so finding its size means reading it all."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in rows:
+        sheet.append(list(row))
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert b"<dimension" not in archive.read(SHEET)
+    return path
+
+
+def sheet_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every opening of the sheet's XML in any workbook."""
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def counting(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        member = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        if member == SHEET:
+            opened.append(member)
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting)
+    return opened
+
+
+def test_a_sheet_without_a_dimension_is_read_once_per_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_only_xlsx(tmp_path, [HEADER, *ROWS])
+    opened = sheet_opens(monkeypatch)
+
+    table = open_table(path)
+    assert opened == []
+    assert table.merged_ranges() == []
+    assert len(opened) == 1
+    rows = all_rows(table)
+    assert len(opened) == 2
+    assert [cells[:3] for _line, cells in rows] == [r[:3] for r in [HEADER, *ROWS]]
+
+
+def test_no_reading_looks_for_the_sheet_dimension(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_only_xlsx(tmp_path, [HEADER, *ROWS])
+
+    def refused(self: object) -> None:
+        raise AssertionError("parse_dimensions reads a sheet without one to its end")
+
+    monkeypatch.setattr(WorkSheetParser, "parse_dimensions", refused)
+    table = open_table(path)
+
+    assert table.merged_ranges() == []
+    assert len(all_rows(table)) == len(ROWS) + 1
+
+
+def rewritten(path: Path, change: Callable[[str, bytes], bytes | None]) -> Path:
+    """``path`` with each part replaced by ``change(name, data)`` (left out
+    for ``None``), every part stored uncompressed."""
+    with zipfile.ZipFile(path) as source:
+        parts = {name: change(name, source.read(name)) for name in source.namelist()}
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            if data is not None:
+                target.writestr(name, data)
+    return path
+
+
+def test_a_truncated_sheet_without_a_dimension_is_refused_as_damaged(
+    tmp_path: Path,
+) -> None:
+    path = write_only_xlsx(tmp_path, [HEADER, *ROWS * 20])
+    rewritten(
+        path, lambda name, data: data[: len(data) // 2] if name == SHEET else data
+    )
+
+    table = open_table(path)
+
+    with pytest.raises(TableError, match=r"文件名单\.xlsx无法读取（内容损坏"):
+        all_rows(table)
+
+
+def test_a_sheet_whose_bytes_changed_is_refused_when_looking_for_merged_cells(
+    tmp_path: Path,
+) -> None:
+    path = rewritten(xlsx_file(tmp_path, [HEADER, *ROWS]), lambda _name, data: data)
+    raw = path.read_bytes()
+    # Stored uncompressed, a cell's text is in the archive as it is:
+    # changing it makes the part's checksum wrong.
+    path.write_bytes(raw.replace("需复核".encode(), "需核对".encode()))
+
+    table = open_table(path)
+
+    with pytest.raises(TableError, match=r"文件名单\.xlsx无法读取（内容损坏"):
+        table.merged_ranges()
+
+
+def test_a_workbook_without_its_sheet_cannot_be_opened(tmp_path: Path) -> None:
+    path = xlsx_file(tmp_path, [HEADER, *ROWS])
+    rewritten(path, lambda name, data: None if name == SHEET else data)
+
+    with pytest.raises(TableError, match=r"无法打开Excel文件名单\.xlsx"):
         open_table(path)
 
 
