@@ -33,6 +33,7 @@ from dtgx.accounts.access import is_in_scope
 from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import AuditEvent, User
 from dtgx.accounts.roles import Role
+from dtgx.bulk import insert_all
 from dtgx.identity import (
     age_on,
     check_certificate_number,
@@ -1124,21 +1125,23 @@ def _insert_many(
         writing = {i: r for i, r in records.items() if i not in outcome}
         try:
             with transaction.atomic():
-                model._default_manager.bulk_create(list(writing.values()))
+                insert_all(list(writing.values()))
         except IntegrityError:
             return outcome | _insert_each(
                 actor, writing, target_type, key, duplicate_message
             )
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=actor,
-                action=f"survey.{target_type}.create",
-                target_type=target_type,
-                target_id=str(record.pk),
-                region_code=record.region_code,
-                after={"version": 1, "status": record.status},
-            )
-            for record in writing.values()
+        insert_all(
+            [
+                AuditEvent(
+                    actor=actor,
+                    action=f"survey.{target_type}.create",
+                    target_type=target_type,
+                    target_id=str(record.pk),
+                    region_code=record.region_code,
+                    after={"version": 1, "status": record.status},
+                )
+                for record in writing.values()
+            ]
         )
         for record in writing.values():
             record_saved.send(model, record=record, actor=actor, changed=None)

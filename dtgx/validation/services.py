@@ -37,6 +37,7 @@ from dtgx.accounts.access import is_in_scope
 from dtgx.accounts.audit import record_event
 from dtgx.accounts.models import User
 from dtgx.accounts.roles import Role
+from dtgx.bulk import insert_all
 from dtgx.identity.id_numbers import today_in_shanghai
 from dtgx.questionnaires.definitions import FormKey
 from dtgx.regions.codes import CodeError, common_ancestor, prefix_of
@@ -611,10 +612,10 @@ def _insert_inputs(
     for record_id, inputs in rows:
         batch.append(model(record_id=record_id, **inputs))
         if len(batch) >= INPUTS_BATCH:
-            model.objects.bulk_create(batch)  # type: ignore[arg-type]
+            insert_all(batch)
             batch = []
     if batch:
-        model.objects.bulk_create(batch)  # type: ignore[arg-type]
+        insert_all(batch)
 
 
 def _create_failures_table() -> None:
