@@ -35,6 +35,7 @@ import yaml
 from django.utils.translation import gettext as _
 
 from dtgx.questionnaires.expressions import (
+    CompiledExpr,
     Expr,
     NameType,
     Number,
@@ -42,6 +43,7 @@ from dtgx.questionnaires.expressions import (
     ParseError,
     ValueKind,
     check_types,
+    compile_expr,
     parse_expression,
     referenced_names,
 )
@@ -264,6 +266,22 @@ class Questionnaire:
         conditions read (printed order where possible)."""
         order, _cycle = _dependency_order(self)
         return order
+
+    @cached_property
+    def compiled_relevance(self) -> tuple[tuple[str, tuple[CompiledExpr, ...]], ...]:
+        """``relevance_order`` with each item's conditions compiled with the
+        form's parameters (``compile_expr``), to apply the skip logic fast."""
+        compiled: dict[int, CompiledExpr] = {}  # a section's condition once
+
+        def compile_condition(condition: Condition) -> CompiledExpr:
+            if id(condition) not in compiled:
+                compiled[id(condition)] = compile_expr(condition.expr, self.params)
+            return compiled[id(condition)]
+
+        return tuple(
+            (item_id, tuple(map(compile_condition, self.conditions_of(item_id))))
+            for item_id in self.relevance_order
+        )
 
 
 # --- Loading ------------------------------------------------------------------

@@ -3,8 +3,9 @@
 An expression is written in a restricted subset of Python syntax. It is parsed
 once with ``ast.parse(text, mode="eval")``, every node is checked against a
 whitelist, and the result is an immutable tree of the node classes defined
-here. Evaluation walks that tree; nothing is ever handed to ``eval`` or
-``exec``.
+here. Evaluation walks that tree (``evaluate``), or turns it once into nested
+closures for conditions evaluated on many records (``compile_expr``, same
+results); nothing is ever handed to ``eval`` or ``exec``.
 
 Grammar (informal; precedence from loosest to tightest)::
 
@@ -80,7 +81,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any, TypeAlias, TypeGuard, assert_never
+from typing import Any, TypeAlias, TypeGuard, assert_never, cast
 
 from django.utils.translation import gettext as _
 
@@ -739,7 +740,300 @@ class _Evaluation:
             low, high = self._range_param(args[1].name)
         else:
             low, high = self.run(args[1]), self.run(args[2])
-        return _kleene_and((_compare(">=", value, low), _compare("<=", value, high)))
+        return _between_values(value, low, high)
+
+
+def _between_values(value: Value, low: Value, high: Value) -> bool | None:
+    return _kleene_and((_compare(">=", value, low), _compare("<=", value, high)))
+
+
+# --- Compilation ------------------------------------------------------------
+
+CompiledExpr: TypeAlias = Callable[[Mapping[str, object]], Value]
+_CompiledCondition: TypeAlias = Callable[[Mapping[str, object]], bool | None]
+
+# Calls whose result is always True, False or missing (or an error).
+_BOOLEAN_CALLS = frozenset({"answered", "missing", "between", "selected"})
+
+
+def compile_expr(
+    expr: Expr, params: Mapping[str, ParamValue] | None = None
+) -> CompiledExpr:
+    """``expr`` as a function of the values, for evaluating it many times.
+
+    ``compile_expr(expr, params)(values)`` returns exactly what
+    ``evaluate(expr, values, params)`` returns and raises the same
+    ``EvaluationError`` (only when the function runs, never while compiling),
+    with the same short-circuits, but without walking the tree on every call:
+    the tree becomes nested closures that call the helpers ``evaluate`` uses.
+    Nothing is handed to ``eval`` or ``exec``. ``params`` is read once, here;
+    later changes to the mapping are not seen. Compiling costs more than one
+    ``evaluate``, so a condition evaluated once is better just evaluated.
+    """
+    return _Compiler(params or {}).compile(expr)
+
+
+class _Compiler:
+    """Turns a tree into closures; each mirrors a branch of ``_Evaluation``.
+
+    Shapes the parser never produces (a call with too few arguments) are
+    left to ``_Evaluation`` itself, so that they fail in the same way.
+    Fast paths only cover plain integers, where the helpers' result is
+    known; everything else goes through the helpers.
+    """
+
+    def __init__(self, params: Mapping[str, ParamValue]) -> None:
+        self._params = dict(params)
+        # Raises the parameter errors exactly as ``evaluate`` does.
+        self._lookup = _Evaluation({}, self._params)
+
+    def compile(self, expr: Expr) -> CompiledExpr:
+        match expr:
+            case Constant(value=value):
+                return _constant_of(value)
+            case Name(id=name):
+                return _name_of(name)
+            case Param(name=name):
+                return self._param(name)
+            case Not(operand=operand):
+                return _not_of(self._boolean(operand))
+            case Negative(operand=operand):
+                return _negative_of(self.compile(operand))
+            case And(operands=operands):
+                return _and_of(tuple(map(self._boolean, operands)))
+            case Or(operands=operands):
+                return _or_of(tuple(map(self._boolean, operands)))
+            case Compare(op=op, left=left, right=right):
+                return self._compare(op, left, right)
+            case In(operand=operand, choices=choices, negated=negated):
+                return _in_of(self.compile(operand), choices, negated=negated)
+            case Arithmetic(op=op, left=left, right=right):
+                return _arithmetic_of(op, self.compile(left), self.compile(right))
+            case Call():
+                return self._call(expr)
+        assert_never(expr)
+
+    def _boolean(self, expr: Expr) -> _CompiledCondition:
+        """Like ``_Evaluation._boolean``: a result that is not a condition
+        raises, but only when (and if) the operand is evaluated."""
+        run = self.compile(expr)
+        if _yields_condition(expr):
+            return cast(_CompiledCondition, run)
+
+        def boolean(values: Mapping[str, object]) -> bool | None:
+            result = run(values)
+            if result is None or isinstance(result, bool):
+                return result
+            reason = _("%(expr)s 不是条件（真假值）。") % {"expr": unparse(expr)}
+            raise EvaluationError(reason)
+
+        return boolean
+
+    def _static(self, expr: Expr) -> Constant | None:
+        """The value of a constant or of a known scalar parameter."""
+        if isinstance(expr, Constant):
+            return expr
+        if isinstance(expr, Param) and expr.name in self._params:
+            value = self._params[expr.name]
+            return None if isinstance(value, tuple) else Constant(value)
+        return None
+
+    def _param(self, name: str) -> CompiledExpr:
+        static = self._static(Param(name))
+        if static is not None:
+            return _constant_of(static.value)
+        lookup = self._lookup
+
+        def param(values: Mapping[str, object]) -> Value:
+            return lookup._scalar_param(name)  # raises
+
+        return param
+
+    def _compare(self, op: str, left: Expr, right: Expr) -> CompiledExpr:
+        static = self._static(right)
+        if static is None:
+            return _compare_of(op, self.compile(left), self.compile(right))
+        bound = static.value
+        if not _is_integer(bound):
+            read = self.compile(left)
+            return lambda values: _compare(op, read(values), bound)
+        if isinstance(left, Name):
+            return _compare_name_with_integer(op, left.id, bound)
+        return _compare_with_integer(op, self.compile(left), bound)
+
+    def _call(self, call: Call) -> CompiledExpr:
+        function, args = call.function, call.args
+        if not args:
+            return self._interpreted(call)
+        if function in ("answered", "missing"):
+            return _answered_of(self.compile(args[0]), answered=function == "answered")
+        if function == "coalesce":
+            return _coalesce_of(tuple(map(self.compile, args)))
+        if function == "between":
+            return self._between(call)
+        return _measure_of(function, self.compile(args[0]), args)
+
+    def _between(self, call: Call) -> CompiledExpr:
+        args = call.args
+        if len(args) == 2 and isinstance(args[1], Param):
+            return self._between_range(self.compile(args[0]), args[1].name)
+        if len(args) < 3:
+            return self._interpreted(call)
+        low, high = self._static(args[1]), self._static(args[2])
+        if low is not None and high is not None:
+            return _between_bounds_of(self.compile(args[0]), low.value, high.value)
+        value, lower, upper = map(self.compile, args[:3])
+        return lambda values: _between_values(
+            value(values), lower(values), upper(values)
+        )
+
+    def _between_range(self, read: CompiledExpr, name: str) -> CompiledExpr:
+        bounds = self._params.get(name)
+        if isinstance(bounds, tuple):
+            return _between_bounds_of(read, *bounds)
+        lookup = self._lookup
+
+        def between(values: Mapping[str, object]) -> Value:
+            value = read(values)
+            low, high = lookup._range_param(name)  # raises
+            return _between_values(value, low, high)
+
+        return between
+
+    def _interpreted(self, expr: Expr) -> CompiledExpr:
+        params = self._params
+        return lambda values: _Evaluation(values, params).run(expr)
+
+
+def _yields_condition(expr: Expr) -> bool:
+    """Whether ``expr`` can only give True, False or missing (or raise)."""
+    if isinstance(expr, Compare | In | And | Or | Not):
+        return True
+    if isinstance(expr, Constant):
+        return isinstance(expr.value, bool)
+    return isinstance(expr, Call) and expr.function in _BOOLEAN_CALLS
+
+
+def _constant_of(value: Value) -> CompiledExpr:
+    return lambda values: value
+
+
+def _name_of(name: str) -> CompiledExpr:
+    def read(values: Mapping[str, object]) -> Value:
+        value = values.get(name)
+        if value is None or type(value) is int:
+            return value  # already normal: normalize_value would return it
+        return normalize_value(value)
+
+    return read
+
+
+def _not_of(operand: _CompiledCondition) -> CompiledExpr:
+    def negate(values: Mapping[str, object]) -> Value:
+        result = operand(values)
+        return None if result is None else not result
+
+    return negate
+
+
+def _negative_of(operand: CompiledExpr) -> CompiledExpr:
+    return lambda values: _negative(operand(values))
+
+
+def _and_of(operands: tuple[_CompiledCondition, ...]) -> CompiledExpr:
+    # _kleene_and reads the generator lazily: nothing after a False runs.
+    return lambda values: _kleene_and(operand(values) for operand in operands)
+
+
+def _or_of(operands: tuple[_CompiledCondition, ...]) -> CompiledExpr:
+    return lambda values: _kleene_or(operand(values) for operand in operands)
+
+
+def _compare_of(op: str, left: CompiledExpr, right: CompiledExpr) -> CompiledExpr:
+    return lambda values: _compare(op, left(values), right(values))
+
+
+def _compare_with_integer(op: str, left: CompiledExpr, bound: int) -> CompiledExpr:
+    compare = _COMPARATORS[op]
+
+    def compare_integer(values: Mapping[str, object]) -> Value:
+        value = left(values)
+        if type(value) is int:
+            return compare(value, bound)
+        return _compare(op, value, bound)
+
+    return compare_integer
+
+
+def _compare_name_with_integer(op: str, name: str, bound: int) -> CompiledExpr:
+    compare = _COMPARATORS[op]
+
+    def compare_name(values: Mapping[str, object]) -> Value:
+        value = values.get(name)
+        if type(value) is int:
+            return compare(value, bound)
+        if value is None:
+            return None  # what _compare gives for a missing operand
+        return _compare(op, normalize_value(value), bound)
+
+    return compare_name
+
+
+def _in_of(
+    operand: CompiledExpr, choices: tuple[Constant, ...], *, negated: bool
+) -> CompiledExpr:
+    if not all(_is_integer(choice.value) for choice in choices):
+        return lambda values: _membership(operand(values), choices, negated=negated)
+    codes = frozenset(choice.value for choice in choices)
+
+    def member(values: Mapping[str, object]) -> Value:
+        value = operand(values)
+        if type(value) is int:
+            return (value in codes) != negated
+        return _membership(value, choices, negated=negated)
+
+    return member
+
+
+def _arithmetic_of(op: str, left: CompiledExpr, right: CompiledExpr) -> CompiledExpr:
+    return lambda values: _arithmetic(op, left(values), right(values))
+
+
+def _answered_of(operand: CompiledExpr, *, answered: bool) -> CompiledExpr:
+    if answered:
+        return lambda values: operand(values) is not None
+    return lambda values: operand(values) is None
+
+
+def _coalesce_of(operands: tuple[CompiledExpr, ...]) -> CompiledExpr:
+    def coalesce(values: Mapping[str, object]) -> Value:
+        for operand in operands:  # lazily, like next() over map()
+            value = operand(values)
+            if value is not None:
+                return value
+        return None
+
+    return coalesce
+
+
+def _between_bounds_of(read: CompiledExpr, low: Value, high: Value) -> CompiledExpr:
+    if not (_is_integer(low) and _is_integer(high)):
+        return lambda values: _between_values(read(values), low, high)
+    low_int, high_int = low, high
+
+    def between_integers(values: Mapping[str, object]) -> Value:
+        value = read(values)
+        if type(value) is int:
+            return low_int <= value <= high_int
+        return _between_values(value, low_int, high_int)
+
+    return between_integers
+
+
+def _measure_of(
+    function: str, operand: CompiledExpr, args: tuple[Expr, ...]
+) -> CompiledExpr:
+    return lambda values: _measure(function, operand(values), args)
 
 
 def _measure(function: str, value: Value, args: tuple[Expr, ...]) -> Value:

@@ -24,9 +24,7 @@ from django.utils.translation import gettext as _
 from dtgx.questionnaires.definitions import Item, ItemType, Questionnaire
 from dtgx.questionnaires.expressions import (
     EvaluationError,
-    Expr,
     Value,
-    evaluate,
     normalize_value,
     truthy,
 )
@@ -152,17 +150,14 @@ def _resolve(
     that does not apply from the conditions evaluated after it."""
     visible: dict[str, object] = {**derived, **answers}
     relevant: set[str] = set()
-    for item_id in questionnaire.relevance_order:
-        conditions = questionnaire.conditions_of(item_id)
-        if all(_holds(c.expr, visible, questionnaire) for c in conditions):
-            relevant.add(item_id)
+    for item_id, conditions in questionnaire.compiled_relevance:
+        for condition in conditions:
+            if not truthy(condition(visible)):
+                visible[item_id] = None
+                break
         else:
-            visible[item_id] = None
+            relevant.add(item_id)
     return relevant
-
-
-def _holds(expr: Expr, values: Mapping[str, object], q: Questionnaire) -> bool:
-    return truthy(evaluate(expr, values, q.params))
 
 
 def _value_problems(item: Item, value: Value) -> list[AnswerProblem]:
@@ -211,6 +206,9 @@ def _multi_problems(item: Item, ticked: frozenset[int]) -> list[AnswerProblem]:
 
 def _code_problems(item: Item, codes: frozenset[int]) -> list[AnswerProblem]:
     known = item.codes.codes if item.codes else frozenset()
+    unknown = codes - known
+    if not unknown:
+        return []  # the usual case: no message to translate
     message = _("%(number)s %(label)s：没有代码 %(code)s。")
     return [
         _problem(
@@ -221,7 +219,7 @@ def _code_problems(item: Item, codes: frozenset[int]) -> list[AnswerProblem]:
             label=item.label,
             code=str(code),
         )
-        for code in sorted(codes - known)
+        for code in sorted(unknown)
     ]
 
 
