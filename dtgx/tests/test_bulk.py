@@ -76,3 +76,12 @@ def test_objects_already_keyed_are_refused(world: World) -> None:
 
 def test_nothing_to_insert() -> None:
     assert insert_all([]) == []
+
+
+def test_values_of_another_type_are_converted_as_django_converts_them(
+    world: World,
+) -> None:
+    event = _events(1, world.cili.code)[0]
+    event.target_id = 42  # type: ignore[assignment]  # an int for a CharField
+    insert_all([event])
+    assert AuditEvent.objects.get(pk=event.pk).target_id == "42"
