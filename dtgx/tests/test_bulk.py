@@ -82,6 +82,6 @@ def test_values_of_another_type_are_converted_as_django_converts_them(
     world: World,
 ) -> None:
     event = _events(1, world.cili.code)[0]
-    event.target_id = 42  # type: ignore[assignment]  # an int for a CharField
+    event.target_id = 42  # an int for a CharField
     insert_all([event])
     assert AuditEvent.objects.get(pk=event.pk).target_id == "42"
