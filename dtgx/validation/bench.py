@@ -265,11 +265,10 @@ class _Bench:
         (findings written, CPU seconds of the database backend if known)."""
         from django.db import connection, transaction
 
-        from dtgx.validation.sql import tune_for_audit, write_findings
+        from dtgx.validation.sql import tuned_for_audit, write_findings
 
         try:
-            with transaction.atomic():
-                tune_for_audit(connection)
+            with transaction.atomic(), tuned_for_audit(connection):
                 before = _backend_cpu(connection)
                 written = write_findings(
                     connection, self.rule_set, self.form, source, TABLES["findings"]

@@ -74,7 +74,7 @@ from dtgx.validation.sql import (
     audit_query,
     dialect_of,
     insert_findings,
-    tune_for_audit,
+    tuned_for_audit,
 )
 
 # SQL text here is built from table and column names of our own models, the
@@ -533,14 +533,14 @@ def _audit_subtree(
     labels: set[str] = set()
     _lock_audits(round, prefix)
     _refresh_inputs(round, prefix)
-    tune_for_audit(connection)
     _create_failures_table()
-    for province in _provinces(round, prefix):
-        rule_set = rule_set_for(round, province.ljust(12, "0"))
-        labels.add(rule_set_label(rule_set))
-        scope = prefix if len(prefix) >= 2 else province
-        for kind in kinds:
-            _audit_kind(actor, round, scope, kind, rule_set, counts)
+    with tuned_for_audit(connection):
+        for province in _provinces(round, prefix):
+            rule_set = rule_set_for(round, province.ljust(12, "0"))
+            labels.add(rule_set_label(rule_set))
+            scope = prefix if len(prefix) >= 2 else province
+            for kind in kinds:
+                _audit_kind(actor, round, scope, kind, rule_set, counts)
     return counts, labels
 
 
