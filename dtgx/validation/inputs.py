@@ -33,6 +33,7 @@ from dtgx.identity.address import is_mainland_province_prefix
 from dtgx.identity.checksum import has_valid_check_character
 from dtgx.regions.codes import Level
 from dtgx.regions.models import Region
+from dtgx.regions.subtree import in_subtree
 from dtgx.registry.models import BaseListEntry, Person, Status
 from dtgx.survey.models import CommunityRecord, PersonRecord, Round
 from dtgx.survey.services import community_derived
@@ -238,7 +239,7 @@ def bulk_person_inputs(
     }
     holder_fields = [f"person__{name}" for name in HOLDER_FIELDS]
     records = PersonRecord.objects.filter(
-        round=round, status="saved", region_code__startswith=prefix
+        in_subtree(prefix), round=round, status="saved"
     )
     rows = list(
         records.values_list("id", "person_id", *columns.values(), *holder_fields)
@@ -270,7 +271,7 @@ def _duplicate_certificates(round: Round, prefix: str) -> set[str]:
     of the round, anywhere in the country, also carries."""
     column = _column(CERTIFICATE_ITEM)
     mine = PersonRecord.objects.filter(
-        round=round, region_code__startswith=prefix, **{f"{column}__isnull": False}
+        in_subtree(prefix), round=round, **{f"{column}__isnull": False}
     ).values(column)
     return set(
         PersonRecord.objects.filter(round=round, **{f"{column}__in": mine})
@@ -286,7 +287,7 @@ def bulk_community_inputs(
 ) -> Iterable[tuple[int, Mapping[str, object]]]:
     """(record id, inputs) of every saved community record of the region."""
     rows = CommunityRecord.objects.filter(
-        round=round, status="saved", region_code__startswith=prefix
+        in_subtree(prefix), round=round, status="saved"
     ).values_list("id", "region_code")
     for record_id, code in rows:
         yield record_id, community_inputs(code)

@@ -41,6 +41,7 @@ from dtgx.bulk import insert_all
 from dtgx.identity.id_numbers import today_in_shanghai
 from dtgx.questionnaires.definitions import FormKey
 from dtgx.regions.codes import CodeError, common_ancestor, prefix_of
+from dtgx.regions.subtree import in_subtree, subtree_literal, subtree_sql
 from dtgx.survey.answers import values_of
 from dtgx.survey.models import (
     CommunityRecord,
@@ -593,13 +594,11 @@ def _provinces(round: Round, prefix: str) -> list[str]:
 def _refresh_inputs(round: Round, prefix: str) -> None:
     today = today_in_shanghai()
     person_rows = bulk_person_inputs(round, prefix, today)
-    in_region = PersonRecord.objects.filter(round=round, region_code__startswith=prefix)
+    in_region = PersonRecord.objects.filter(in_subtree(prefix), round=round)
     PersonInputs.objects.filter(record__in=in_region.values("id")).delete()
     _insert_inputs(PersonInputs, person_rows)
 
-    community = CommunityRecord.objects.filter(
-        round=round, region_code__startswith=prefix
-    )
+    community = CommunityRecord.objects.filter(in_subtree(prefix), round=round)
     CommunityInputs.objects.filter(record__in=community.values("id")).delete()
     _insert_inputs(CommunityInputs, bulk_community_inputs(round, prefix))
 
@@ -642,7 +641,7 @@ def _audit_kind(
     bring their findings up to date."""
     model = PersonRecord if kind == "person" else CommunityRecord
     records = model.objects.filter(
-        round=round, status=RecordStatus.SAVED, region_code__startswith=prefix
+        in_subtree(prefix), round=round, status=RecordStatus.SAVED
     )
     counts.records += records.count()
     form = rule_set.default_form(kind)
@@ -690,10 +689,8 @@ def _source(round: Round, prefix: str, kind: str, last_pk: int | None) -> AuditS
     and last round's (``last_pk``) record of the same holder."""
     model = PersonRecord if kind == "person" else CommunityRecord
     inputs = PersonInputs if kind == "person" else CommunityInputs
-    where = (
-        f'r."round_id" = {int(round.pk)} AND r."status" = \'saved\' '
-        f"AND r.\"region_code\" LIKE '{prefix}%'"
-    )
+    in_region = subtree_literal('r."region_code"', prefix)
+    where = f'r."round_id" = {int(round.pk)} AND r."status" = \'saved\' AND {in_region}'
     links: dict[str, Link] = {}
     if kind == "person":
         links["community"] = Link(
@@ -732,15 +729,14 @@ def _sync_bulk(
     records = (PersonRecord if kind == "person" else CommunityRecord)._meta.db_table
     label = rule_set_label(rule_set)
     now = timezone.now()
-    mine = (
-        f"{finding}.round_id = %s AND {finding}.{column} IS NOT NULL "
-        f"AND {finding}.region_code LIKE %s"
-    )
+    in_region, region_params = subtree_sql(f"{finding}.region_code", prefix)
+    mine = f"{finding}.round_id = %s AND {finding}.{column} IS NOT NULL AND {in_region}"
+
     failed = (
         f"EXISTS (SELECT 1 FROM {FAILURES_TABLE} f WHERE f.record_id = "
         f"{finding}.{column} AND f.rule_id = {finding}.rule_id)"
     )
-    scope: list[Any] = [round.pk, f"{prefix}%"]
+    scope: list[Any] = [round.pk, *region_params]
     severity_sql, severity_params = _severity_case(rule_set, form)
     other = "community_record_id" if kind == "person" else "person_record_id"
 
