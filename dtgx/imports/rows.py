@@ -494,9 +494,15 @@ class _Pass:
     def _records(self, targets: list[Any]) -> dict[Any, SurveyRecord]:
         round = self.batch.round
         if self.person:
-            found = PersonRecord.objects.filter(round=round, person__in=targets)
+            # Unordered: the default ordering (year, region) made SQLite
+            # read the whole round instead of looking the persons up.
+            found = PersonRecord.objects.filter(
+                round=round, person__in=targets
+            ).order_by()
             return {r.person_id: r for r in found}
-        communities = CommunityRecord.objects.filter(round=round, village__in=targets)
+        communities = CommunityRecord.objects.filter(
+            round=round, village__in=targets
+        ).order_by()
         return {r.village_id: r for r in communities}
 
     def _unknown(self, row: _Row) -> RowProblem:

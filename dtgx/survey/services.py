@@ -1111,10 +1111,12 @@ def _insert_many(
             if refusal is not None:
                 outcome[index] = refusal
         keys = {getattr(r, key) for i, r in records.items() if i not in outcome}
+        # No ordering: the models' default one (by year and region) had
+        # SQLite read every record of the round in region order.
         taken = set(
-            model._default_manager.filter(
-                round=round, **{f"{key}__in": keys}
-            ).values_list(key, flat=True)
+            model._default_manager.filter(round=round, **{f"{key}__in": keys})
+            .order_by()
+            .values_list(key, flat=True)
         )
         for index, record in records.items():
             if index in outcome:

@@ -730,7 +730,14 @@ def _sync_bulk(
     label = rule_set_label(rule_set)
     now = timezone.now()
     in_region, region_params = subtree_sql(f"{finding}.region_code", prefix)
-    mine = f"{finding}.round_id = %s AND {finding}.{column} IS NOT NULL AND {in_region}"
+    # On SQLite a unary plus keeps the round's index (round, status,
+    # severity) out of the plan, which otherwise read every open finding of
+    # the round instead of the region's from the region index.
+    plus = "+" if connection.vendor == "sqlite" else ""
+    mine = (
+        f"{plus}{finding}.round_id = %s AND {finding}.{column} IS NOT NULL "
+        f"AND {in_region}"
+    )
 
     failed = (
         f"EXISTS (SELECT 1 FROM {FAILURES_TABLE} f WHERE f.record_id = "
