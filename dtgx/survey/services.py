@@ -1134,20 +1134,24 @@ def _insert_many(
             )
         insert_all(
             [
-                AuditEvent(
-                    actor=actor,
-                    action=f"survey.{target_type}.create",
-                    target_type=target_type,
-                    target_id=str(record.pk),
-                    region_code=record.region_code,
-                    after={"version": 1, "status": record.status},
-                )
+                AuditEvent(actor=actor, **_creation_event(record, target_type))
                 for record in writing.values()
             ]
         )
         for record in writing.values():
             record_saved.send(model, record=record, actor=actor, changed=None)
     return outcome | writing
+
+
+def _creation_event(record: SurveyRecord, target_type: str) -> dict[str, Any]:
+    """The audit event of a new record, but for its actor."""
+    return {
+        "action": f"survey.{target_type}.create",
+        "target_type": target_type,
+        "target_id": str(record.pk),
+        "region_code": record.region_code,
+        "after": {"version": 1, "status": record.status},
+    }
 
 
 def _lock_of(round: Round, region_code: str) -> RegionLocked | None:
@@ -1453,14 +1457,7 @@ def _insert(
             if duplicate().exists():
                 raise ValidationError(duplicate_message, code="duplicate")
             record.save(force_insert=True)
-            record_event(
-                actor=actor,
-                action=f"survey.{target_type}.create",
-                target_type=target_type,
-                target_id=str(record.pk),
-                region_code=record.region_code,
-                after={"version": 1, "status": record.status},
-            )
+            record_event(actor=actor, **_creation_event(record, target_type))
             record_saved.send(type(record), record=record, actor=actor, changed=None)
     except IntegrityError:
         if duplicate().exists():
